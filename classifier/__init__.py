@@ -1,0 +1,45 @@
+"""Find misleading health claims in clinic advertising.
+
+import classifier
+model = classifier.load()
+report = model.score(text)
+for flag in report.flags:
+    print(flag.category, flag.text, flag.explanation)
+"""
+
+from importlib import metadata
+
+from classifier.errors import (
+    ClassifierError,
+    CorpusError,
+    InputError,
+    ModelIntegrityError,
+    ModelNotFoundError,
+    ModelVersionError,
+    UnknownCategoryError,
+)
+from classifier.flags import Flag
+from classifier.model import Model, load
+from classifier.reports import Report
+from classifier.taxonomy import DOCUMENT_CATEGORIES, SPAN_CATEGORIES, Category, get_category
+
+__version__ = metadata.version("classifier")
+
+__all__ = [
+    "DOCUMENT_CATEGORIES",
+    "SPAN_CATEGORIES",
+    "Category",
+    "ClassifierError",
+    "CorpusError",
+    "Flag",
+    "InputError",
+    "Model",
+    "ModelIntegrityError",
+    "ModelNotFoundError",
+    "ModelVersionError",
+    "Report",
+    "UnknownCategoryError",
+    "__version__",
+    "get_category",
+    "load",
+]

@@ -1,0 +1,84 @@
+"""Exceptions callers can catch, and the messages they carry.
+
+Every message states what was expected, what was received and what to do.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "ClassifierError",
+    "CorpusError",
+    "Errors",
+    "InputError",
+    "ModelIntegrityError",
+    "ModelNotFoundError",
+    "ModelVersionError",
+    "UnknownCategoryError",
+]
+
+
+class Errors:
+    """Message templates, one named constant per failure."""
+
+    E001 = (
+        "No model found at '{path}': expected a directory holding 'model.joblib' and "
+        "'model_card.json'. Train one with `classifier train --output {path}` or call "
+        "`classifier.load()` for the bundled model."
+    )
+    E002 = (
+        "The model file '{path}' does not match its model card: sha256 {actual} was found, "
+        "{expected} was recorded. The file was changed or damaged after training; retrain "
+        "it with `classifier train` or restore the original file."
+    )
+    E003 = (
+        "The model at '{path}' was saved with {package} {saved}, but {package} {installed} is "
+        "installed. Install {package}=={saved} or retrain the model with `classifier train`."
+    )
+    E004 = "The model card '{path}' is not valid JSON or lacks the keys {keys}: {detail}. Retrain the model."
+    E005 = "Unknown category '{name}'. Expected one of: {allowed}."
+    E007 = (
+        "Corpus file '{path}', line {line}: {detail}. Fix the record; the datasets/GUIDE.md "
+        "annotation guide describes the format."
+    )
+    E008 = "Expected text as a str, got {type}. Decode bytes first (for example data.decode('utf-8'))."
+    E009 = "Cannot read '{path}': {detail}."
+    E010 = "No split named '{split}' in the corpus. Expected one of: {allowed}."
+    E011 = "The corpus has no documents in split '{split}'. Check the 'split' field of {path}."
+    E012 = "Unknown output format '{name}'. Expected one of: {allowed}."
+    E013 = "Threshold must be a number in [0, 1], got {value}."
+    E014 = (
+        "The spaCy pipeline '{name}' is not installed. Install it (for example "
+        "`python -m spacy download {name}` on a machine with internet access) or leave "
+        "`spacy_model` unset to use the built-in blank English pipeline."
+    )
+
+
+class ClassifierError(Exception):
+    """Base class of every error this package raises on purpose."""
+
+
+class ModelNotFoundError(ClassifierError, FileNotFoundError):
+    """A model directory is missing or incomplete."""
+
+
+class ModelIntegrityError(ClassifierError):
+    """A model file does not match the hash recorded in its model card."""
+
+
+class ModelVersionError(ClassifierError):
+    """A model was saved with library versions that differ from the installed ones."""
+
+
+class UnknownCategoryError(ClassifierError, KeyError):
+    """A category id is not in the taxonomy."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class CorpusError(ClassifierError, ValueError):
+    """A corpus file does not follow the dataset schema."""
+
+
+class InputError(ClassifierError, ValueError):
+    """An input given to the library or the command line is not usable."""

@@ -1,0 +1,101 @@
+"""Explanations built from data: the category's facts, the qualifiers found
+around the claim and the evidence that drove the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from classifier.features import NEGATED_PREFIX
+from classifier.taxonomy import Category
+
+__all__ = ["Qualifiers", "describe_feature", "explain"]
+
+_CUE_WORDS = {
+    "CUE_HEDGE": "a hedge word",
+    "CUE_NEGATION": "a negation",
+    "CUE_SOURCE": "a source or citation",
+    "CUE_NUMBER": "a number",
+    "CUE_PERCENT": "a percentage or rate",
+    "CUE_REPORTING": "reporting or critical wording",
+    "CUE_DISCLOSURE": "a risk or status disclosure",
+    "CUE_EXCLAIM": "an exclamation mark",
+    "CUE_QUOTE": "quotation marks",
+    "CUE_YOU": "wording addressed to the reader",
+    "CUE_WE": "the clinic speaking of itself",
+    "CUE_BULLET": "a bullet-point benefit",
+    "CUE_SHORT": "a short heading-like line",
+    "CUE_CONDITIONS_MANY": "three or more conditions named together",
+    "CUE_CONDITIONS_TWO": "two conditions named together",
+    "NEXT_HEDGE": "a hedge in the next sentence",
+    "NEXT_SOURCE": "a source in the next sentence",
+}
+
+
+@dataclass(frozen=True)
+class Qualifiers:
+    """Qualifier cues found in a claim's sentence and the sentence after it."""
+
+    hedges: list[str] = field(default_factory=list)
+    negations: list[str] = field(default_factory=list)
+    sources: list[str] = field(default_factory=list)
+
+
+def describe_feature(name: str) -> str:
+    """A reader-facing description of a model feature name."""
+    if name in _CUE_WORDS:
+        return _CUE_WORDS[name]
+    for prefix, wording in (("CUE_NEGCLAIM_", "a negated {} cue"), ("CUE_CLAIM_", "a {} cue word")):
+        if name.startswith(prefix):
+            return wording.format(name[len(prefix) :].replace("_", " "))
+    words = name.split(" ")
+    negated = any(word.startswith(NEGATED_PREFIX) for word in words)
+    plain = " ".join(
+        word.removeprefix(NEGATED_PREFIX).replace("NUM100", "100").replace("NUM", "#") for word in words
+    )
+    return f'"{plain}" (negated)' if negated else f'"{plain}"'
+
+
+def _quote(items: list[str]) -> str:
+    return ", ".join(f'"{item}"' for item in dict.fromkeys(items))
+
+
+def _qualifier_sentence(category: Category, qualifiers: Qualifiers) -> str:
+    parts = []
+    if category.negation == "claim" and qualifiers.negations:
+        parts.append(
+            f"The negation ({_quote(qualifiers.negations)}) is itself the claim here: "
+            "denying risk is what makes it misleading."
+        )
+    elif qualifiers.negations:
+        parts.append(
+            f"A negation ({_quote(qualifiers.negations)}) is present but does not reverse the claim."
+        )
+    if qualifiers.hedges:
+        parts.append(
+            f"A hedge ({_quote(qualifiers.hedges)}) is present; it lowers the risk but does not "
+            "remove a promise made to patients."
+        )
+    else:
+        parts.append('No hedge (such as "may" or "some patients") limits it.')
+    if qualifiers.sources:
+        parts.append(
+            f"A source cue ({_quote(qualifiers.sources)}) is present, but it does not name a human "
+            "trial with its size and comparator that supports this claim."
+        )
+    else:
+        parts.append("No source (study, sample size or citation) is given in this sentence or the next.")
+    return " ".join(parts)
+
+
+def explain(category: Category, qualifiers: Qualifiers | None, evidence: list[str]) -> str:
+    """Plain-English explanation: why it is risky, the fact behind that,
+    which qualifier was present or missing, and what drove the decision.
+
+    ``qualifiers`` is None for document-level categories, which have no claim sentence.
+    """
+    sentences = [category.why, category.fact]
+    if qualifiers is not None:
+        sentences.append(_qualifier_sentence(category, qualifiers))
+    if evidence:
+        sentences.append("Flagged mainly because of " + ", ".join(evidence) + ".")
+    return " ".join(sentences)

@@ -1,0 +1,81 @@
+"""Flags: one risky phrase, its category, score and explanation, as data.
+
+Also holds the phrase locator, which turns per-word contributions of the
+model's features into the shortest phrase that carries the claim.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["Flag", "locate_phrase"]
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A risky phrase (or, for document categories, the whole text).
+
+    ``text == input[start:end]`` for the text given to ``score``; document-level
+    flags have ``start == end == 0`` and empty ``text`` and ``sentence``.
+    """
+
+    category: str
+    start: int
+    end: int
+    text: str
+    sentence: str
+    score: float
+    severity: str
+    explanation: str
+    evidence: list[str] = field(default_factory=list)
+    suggestion: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-serialisable dict of every field."""
+        return asdict(self)
+
+
+def locate_phrase(
+    contributions: np.ndarray,
+    anchors: list[int],
+    *,
+    relative_floor: float = 0.2,
+    max_words: int = 10,
+) -> tuple[int, int]:
+    """The word range ``[start, end)`` around the strongest evidence.
+
+    Parameters
+    ----------
+    contributions
+        One value per word: how much the features covering it raised the category.
+    anchors
+        Word positions of lexicon cues of the category; a phrase grows to
+        include an anchor next to it, and falls back to the anchors when no
+        word contributes positively.
+    """
+    n = len(contributions)
+    if n == 0:
+        return 0, 0
+    peak = int(np.argmax(contributions))
+    top = float(contributions[peak])
+    if top <= 0:
+        if anchors:
+            return min(anchors), max(anchors) + 1
+        return 0, n
+    floor = top * relative_floor
+    start, end = peak, peak + 1
+
+    def strong(i: int) -> bool:
+        return 0 <= i < n and (contributions[i] >= floor or i in anchors)
+
+    while end - start < max_words:
+        if strong(end) or (strong(end + 1) and end + 1 < n):
+            end += 1
+        elif strong(start - 1) or strong(start - 2):
+            start -= 1
+        else:
+            break
+    return start, end

@@ -1,0 +1,123 @@
+"""Model directories: a joblib file and a JSON model card that vouches for it.
+
+Loading refuses a file whose sha256 differs from the card's, and a model saved
+with other versions of the libraries that define its objects.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import joblib
+
+from classifier.errors import Errors, ModelIntegrityError, ModelNotFoundError, ModelVersionError
+from classifier.scoring import TrainedModel
+
+__all__ = ["CARD_FILE", "MODEL_FILE", "load_model", "read_card", "save_model", "update_card"]
+
+MODEL_FILE = "model.joblib"
+CARD_FILE = "model_card.json"
+#: Libraries whose objects are inside the joblib file, and how many leading
+#: version components must match for a saved model to load (scikit-learn does
+#: not promise that pickles survive a minor release; NumPy's survive a major one).
+PINNED_LIBRARIES = {"scikit-learn": 2, "numpy": 1}
+_CARD_KEYS = ("categories", "thresholds", "sha256", "library_versions")
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def library_versions() -> dict[str, str]:
+    """Installed versions of the pinned libraries and of spaCy and this package."""
+    names = (*PINNED_LIBRARIES, "joblib", "spacy", "classifier")
+    return {name: metadata.version(name) for name in names}
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
+    """Write ``model.joblib`` and ``model_card.json`` into ``directory``; returns the directory."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    model_path = directory / MODEL_FILE
+    payload = {"estimator": model.estimator, "categories": model.categories, "thresholds": model.thresholds}
+    temporary = directory / f".{MODEL_FILE}.tmp"
+    joblib.dump(payload, temporary, compress=3)
+    os.replace(temporary, model_path)
+    full_card = dict(card or {})
+    full_card.update(
+        categories=model.categories,
+        thresholds=model.thresholds,
+        sha256=_sha256(model_path),
+        library_versions=library_versions(),
+    )
+    _write_atomic(directory / CARD_FILE, (json.dumps(full_card, indent=2, sort_keys=True) + "\n").encode())
+    return directory
+
+
+def update_card(directory: str | Path, **fields: Any) -> dict[str, Any]:
+    """Add or replace top-level fields of a model card (the hash fields stay as they are)."""
+    card = read_card(directory)
+    card.update(fields)
+    data = (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
+    _write_atomic(Path(directory) / CARD_FILE, data)
+    return card
+
+
+def read_card(directory: str | Path) -> dict[str, Any]:
+    """The model card of ``directory``, checked for the keys loading needs."""
+    path = Path(directory) / CARD_FILE
+    if not path.is_file() or not (Path(directory) / MODEL_FILE).is_file():
+        raise ModelNotFoundError(Errors.E001.format(path=directory))
+    try:
+        card = json.loads(path.read_text("utf-8"))
+        missing = [key for key in _CARD_KEYS if key not in card]
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as error:
+        raise ModelIntegrityError(Errors.E004.format(path=path, keys=_CARD_KEYS, detail=error)) from error
+    if missing:
+        raise ModelIntegrityError(Errors.E004.format(path=path, keys=_CARD_KEYS, detail=f"missing {missing}"))
+    return card
+
+
+def load_model(directory: str | Path) -> tuple[TrainedModel, dict[str, Any]]:
+    """Load a model directory after checking its hash and library versions."""
+    directory = Path(directory)
+    card = read_card(directory)
+    model_path = directory / MODEL_FILE
+    actual = _sha256(model_path)
+    if actual != card["sha256"]:
+        raise ModelIntegrityError(Errors.E002.format(path=model_path, actual=actual, expected=card["sha256"]))
+    installed = library_versions()
+    for package, parts in PINNED_LIBRARIES.items():
+        saved = card["library_versions"].get(package)
+        if saved is not None and saved.split(".")[:parts] != installed[package].split(".")[:parts]:
+            raise ModelVersionError(
+                Errors.E003.format(path=directory, package=package, saved=saved, installed=installed[package])
+            )
+    payload = joblib.load(model_path)
+    model = TrainedModel(
+        estimator=payload["estimator"],
+        categories=list(payload["categories"]),
+        thresholds=dict(payload["thresholds"]),
+    )
+    return model, card

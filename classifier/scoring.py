@@ -1,0 +1,219 @@
+"""From preprocessed docs to reports: predict, locate phrases, explain."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+from sklearn.utils.validation import check_is_fitted
+from spacy.tokens import Doc, Span
+
+from classifier.estimator import category_weights
+from classifier.explanations import Qualifiers, describe_feature, explain
+from classifier.features import SentenceFeatures, sentence_features
+from classifier.flags import Flag, locate_phrase
+from classifier.pipeline.cues import CUES_KEY, CueKind
+from classifier.pipeline.tokenizer import original_offsets, original_text
+from classifier.reports import Report, document_risk
+from classifier.taxonomy import Category, get_category
+
+__all__ = ["Scorer", "TrainedModel"]
+
+_PHRASE_TRIM = frozenset(
+    {"•", "-", "*", "·", ",", ";", ":", "(", ")", '"', "'", "and", "or", "the", "a", "an"}
+)
+
+
+@dataclass
+class TrainedModel:
+    """What training produces and a model directory stores."""
+
+    estimator: Pipeline
+    categories: list[str]
+    thresholds: dict[str, float]
+
+
+class Scorer:
+    """Score preprocessed docs with a trained model."""
+
+    def __init__(self, model: TrainedModel, *, threshold: float | None = None, cues_key: str = CUES_KEY):
+        check_is_fitted(model.estimator)
+        self.model = model
+        self.cues_key = cues_key
+        self.categories = [get_category(name) for name in model.categories]
+        self.thresholds = np.array(
+            [threshold if threshold is not None else model.thresholds[c] for c in model.categories]
+        )
+        vectorizer = model.estimator.named_steps["features"]
+        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
+        self.idf = vectorizer.idf_.astype(np.float32)
+        self.ngram_max = vectorizer.analyzer.ngram_max
+        self.weights = category_weights(model.estimator) * self.idf[np.newaxis, :]
+        self.disclosure = get_category("missing_disclosure")
+
+    def score_docs(self, docs: Sequence[Doc]) -> list[Report]:
+        """One Report per doc; every doc must have sentences, lemmas and cue spans."""
+        return [report for report, _ in self.score_docs_with_spans(docs)]
+
+    def score_docs_with_spans(self, docs: Sequence[Doc]) -> list[tuple[Report, list[Span]]]:
+        """Like :meth:`score_docs`, with each flag also as a Span of the doc (label = category)."""
+        per_doc = [sentence_features(doc, cues_key=self.cues_key) for doc in docs]
+        strings = [f.as_string() for features in per_doc for f in features]
+        probabilities = (
+            self.model.estimator.predict_proba(strings) if strings else np.zeros((0, len(self.categories)))
+        )
+        results = []
+        row = 0
+        for doc, features in zip(docs, per_doc, strict=False):
+            block = probabilities[row : row + len(features)]
+            row += len(features)
+            results.append(self._report(doc, features, block))
+        return results
+
+    def _report(
+        self, doc: Doc, features: list[SentenceFeatures], probabilities: np.ndarray
+    ) -> tuple[Report, list[Span]]:
+        found = []
+        hits = np.argwhere(probabilities >= self.thresholds)
+        for sentence_index, category_index in hits:
+            found.append(
+                self._flag(
+                    doc,
+                    features,
+                    int(sentence_index),
+                    self.categories[category_index],
+                    int(category_index),
+                    float(probabilities[sentence_index, category_index]),
+                )
+            )
+        found.sort(key=lambda pair: (pair[0].start, pair[0].end, pair[0].category))
+        flags = [flag for flag, _ in found]
+        spans = [span for _, span in found]
+        disclosure = self._missing_disclosure(doc, flags)
+        if disclosure is not None:
+            flags.insert(0, disclosure)
+        return Report(risk=document_risk(flags), flags=flags), spans
+
+    def _contributions(self, words: tuple[str, ...], category_index: int) -> np.ndarray:
+        weights = self.weights[category_index]
+        values = np.zeros(len(words), dtype=np.float32)
+        for n in range(1, self.ngram_max + 1):
+            for i in range(len(words) - n + 1):
+                index = self.vocabulary.get(" ".join(words[i : i + n]))
+                if index is not None:
+                    values[i : i + n] += weights[index] / n
+        return values
+
+    def _evidence(self, sentence: SentenceFeatures, category_index: int) -> list[str]:
+        weights = self.weights[category_index]
+        names = set(sentence.cues)
+        words = sentence.words
+        for n in range(1, self.ngram_max + 1):
+            names.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
+        scored = [(weights[self.vocabulary[name]], name) for name in names if name in self.vocabulary]
+        scored = [item for item in scored if item[0] > 0]
+        scored.sort(reverse=True)
+        return [describe_feature(name) for _, name in scored[:5]]
+
+    def _anchors(self, doc: Doc, sentence: SentenceFeatures, category: Category) -> list[int]:
+        label = CueKind.CLAIM_PREFIX + category.id
+        position = {token: i for i, token in enumerate(sentence.word_tokens)}
+        anchors = []
+        for span in doc.spans[self.cues_key]:
+            if span.label_ == label and sentence.sentence.start <= span.start < sentence.sentence.end:
+                anchors.extend(position[t] for t in range(span.start, span.end) if t in position)
+        return anchors
+
+    def _flag(
+        self,
+        doc: Doc,
+        features: list[SentenceFeatures],
+        sentence_index: int,
+        category: Category,
+        category_index: int,
+        score: float,
+    ) -> tuple[Flag, Span]:
+        sentence = features[sentence_index]
+        contributions = self._contributions(sentence.words, category_index)
+        first, last = locate_phrase(contributions, self._anchors(doc, sentence, category))
+        tokens = sentence.word_tokens
+        phrase = _trim(doc[tokens[first] : tokens[max(first, last - 1)] + 1]) if tokens else sentence.sentence
+        start, end = original_offsets(doc, phrase.start_char, phrase.end_char)
+        sentence_span = _trim(sentence.sentence)
+        s_start, s_end = original_offsets(doc, sentence_span.start_char, sentence_span.end_char)
+        source = original_text(doc)
+        following = features[sentence_index + 1].sentence if sentence_index + 1 < len(features) else None
+        evidence = self._evidence(sentence, category_index)
+        flag = Flag(
+            category=category.id,
+            start=start,
+            end=end,
+            text=source[start:end],
+            sentence=source[s_start:s_end],
+            score=round(score, 4),
+            severity=category.severity,
+            explanation=explain(category, self._qualifiers(doc, sentence.sentence, following), evidence),
+            evidence=evidence,
+            suggestion=category.suggestion,
+        )
+        return flag, Span(doc, phrase.start, phrase.end, label=category.id)
+
+    def _qualifiers(self, doc: Doc, sentence: Span, following: Span | None) -> Qualifiers:
+        found: dict[str, list[str]] = {CueKind.HEDGE: [], CueKind.NEGATION: [], CueKind.SOURCE: []}
+        for span in doc.spans[self.cues_key]:
+            label = span.label_
+            if label not in found:
+                continue
+            inside = sentence.start <= span.start < sentence.end
+            after = following is not None and following.start <= span.start < following.end
+            if inside or (after and label != CueKind.NEGATION):
+                found[label].append(span.text)
+        return Qualifiers(
+            hedges=found[CueKind.HEDGE], negations=found[CueKind.NEGATION], sources=found[CueKind.SOURCE]
+        )
+
+    def _missing_disclosure(self, doc: Doc, flags: list[Flag]) -> Flag | None:
+        high = [flag.score for flag in flags if flag.severity == "high"]
+        if not high or _has_disclosure(doc, self.cues_key):
+            return None
+        category = self.disclosure
+        return Flag(
+            category=category.id,
+            start=0,
+            end=0,
+            text="",
+            sentence="",
+            score=round(max(high), 4),
+            severity=category.severity,
+            explanation=explain(category, None, []),
+            evidence=[
+                f"{len(high)} high-severity claim(s)",
+                "no statement of risks, experimental or regulatory status, or evidence limits",
+            ],
+            suggestion=category.suggestion,
+        )
+
+
+def _has_disclosure(doc: Doc, cues_key: str) -> bool:
+    spans = doc.spans[cues_key]
+    negated = set()
+    for span in spans:
+        if span.label_ == CueKind.NEGATED:
+            negated.update(range(span.start, span.end))
+    return any(span.label_ == CueKind.DISCLOSURE and span.start not in negated for span in spans)
+
+
+def _trim(span: Span) -> Span:
+    start, end = span.start, span.end
+    doc = span.doc
+    while start < end and (doc[start].is_space or doc[start].lower_ in _PHRASE_TRIM or doc[start].is_punct):
+        start += 1
+    while end > start and (
+        doc[end - 1].is_space
+        or doc[end - 1].lower_ in _PHRASE_TRIM
+        or (doc[end - 1].is_punct and doc[end - 1].text != "%")
+    ):
+        end -= 1
+    return doc[start:end] if end > start else span

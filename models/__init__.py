@@ -1,0 +1,1 @@
+"""Trained model directories, shipped inside the wheel as ``classifier.models``."""

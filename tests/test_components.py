@@ -1,0 +1,117 @@
+"""The spaCy preprocessing components, on small texts written here."""
+
+from __future__ import annotations
+
+import pytest
+import spacy
+from spacy.language import Language
+
+from classifier.pipeline import build_pipeline
+from classifier.pipeline.cues import CUES_KEY, CueKind
+
+
+@pytest.fixture(scope="module")
+def nlp() -> Language:
+    return build_pipeline()
+
+
+def _cues(nlp: Language, text: str, label: str) -> list[str]:
+    doc = nlp(text)
+    return [span.text for span in doc.spans[CUES_KEY] if span.label_ == label]
+
+
+def test_factories_are_registered_through_entry_points() -> None:
+    blank = spacy.blank("en")
+    for name in ("clinic_sentences", "claim_cues"):
+        blank.add_pipe(name)
+    assert blank.pipe_names == ["clinic_sentences", "claim_cues"]
+
+
+@pytest.mark.parametrize(
+    ("text", "sentences"),
+    [
+        ("One claim. Another claim.", ["One claim.", "Another claim."]),
+        ("Heading without stop\nBody text here.", ["Heading without stop", "Body text here."]),
+        ("As shown by Lee et al. 2019 it works.", ["As shown by Lee et al. 2019 it works."]),
+        ("  • Restores nerves\n  • Heals pain", ["• Restores nerves", "• Heals pain"]),
+        ('He said "yes." Then left.', ['He said "yes."', "Then left."]),
+    ],
+    ids=["punctuation", "line-break", "et-al", "bullets", "closing-quote"],
+)
+def test_sentence_segmentation(nlp: Language, text: str, sentences: list[str]) -> None:
+    assert [s.text.strip() for s in nlp(text).sents if s.text.strip()] == sentences
+
+
+def test_segmenter_keeps_existing_boundaries() -> None:
+    blank = spacy.blank("en")
+    blank.add_pipe("sentencizer")
+    blank.add_pipe("clinic_sentences")
+    doc = blank("first line\nsecond line. Third.")
+    assert [s.text for s in doc.sents] == ["first line\nsecond line.", "Third."]
+
+
+@pytest.mark.parametrize(
+    ("text", "hedge"),
+    [
+        ("Stem cells may help some patients.", ["may", "some patients"]),
+        ("Early studies suggest a small benefit.", ["early studies suggest"]),
+        ("This is being studied in trials.", ["is being studied"]),
+        ("This cures paralysis.", []),
+        ("It can reverse autism.", []),
+    ],
+    ids=["may-some", "early-studies", "being-studied", "none", "can-is-not-a-hedge"],
+)
+def test_hedge_cues(nlp: Language, text: str, hedge: list[str]) -> None:
+    assert sorted(c.lower() for c in _cues(nlp, text, CueKind.HEDGE)) == sorted(hedge)
+
+
+@pytest.mark.parametrize(
+    ("text", "negated"),
+    [
+        ("There are no significant side effects.", ["significant side effects"]),
+        ("MSCs are not pluripotent, but useful.", ["pluripotent"]),
+        ("It is completely risk-free.", ["risk-free"]),
+        ("It has side effects.", []),
+    ],
+    ids=["no-side-effects", "not-pluripotent-stops-at-comma", "x-free", "no-negation"],
+)
+def test_negation_scope(nlp: Language, text: str, negated: list[str]) -> None:
+    assert _cues(nlp, text, CueKind.NEGATED) == negated
+
+
+@pytest.mark.parametrize(
+    ("text", "label", "expected"),
+    [
+        ("Smith et al. (2019) found a change.", CueKind.SOURCE, ["et al", "(2019"]),
+        (
+            "A randomised trial of 120 patients was run.",
+            CueKind.SOURCE,
+            ["randomised", "trial of 120 patients"],
+        ),
+        ("See NCT01234567 for details.", CueKind.SOURCE, ["NCT01234567"]),
+        ("Success rates of 60 to 70% are common.", CueKind.PERCENT, ["70%"]),
+        ("Nine out of ten patients improve.", CueKind.PERCENT, ["Nine out of ten"]),
+        ("The rate was 85 percent.", CueKind.PERCENT, ["85 percent"]),
+    ],
+    ids=["et-al-year", "trial-size", "nct-number", "percent-sign", "out-of", "percent-word"],
+)
+def test_source_and_number_cues(nlp: Language, text: str, label: str, expected: list[str]) -> None:
+    assert _cues(nlp, text, label) == expected
+
+
+def test_claim_lexicon_cues(nlp: Language) -> None:
+    found = _cues(nlp, "Our cells are pluripotent and cure paralysis.", CueKind.CLAIM_PREFIX + "cure_claim")
+    assert found == ["cure"]
+    assert _cues(nlp, "Our cells are pluripotent.", CueKind.CLAIM_PREFIX + "pluripotency_misstatement") == [
+        "pluripotent"
+    ]
+
+
+def test_normalizing_tokenizer_keeps_the_way_back(nlp: Language) -> None:
+    from classifier.pipeline.tokenizer import original_offsets
+
+    text = "n\u200bo side effects"
+    doc = nlp(text)
+    assert doc.text == "no side effects"
+    start, end = original_offsets(doc, doc[0].idx, doc[2].idx + len(doc[2]))
+    assert text[start:end] == text

@@ -1,0 +1,124 @@
+"""Corpus schema, authoring markup, validator and the real corpus."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+
+import pytest
+
+from classifier.corpus import CorpusDocument, SpanAnnotation, read_corpus
+from classifier.corpus.markup import MarkupError, parse_markup
+from classifier.corpus.stats import corpus_stats
+from classifier.corpus.validate import validate_corpus
+from classifier.errors import CorpusError
+
+from .conftest import REPO
+
+CORPUS = REPO / "datasets" / "corpus.jsonl"
+
+
+def _doc(
+    text: str,
+    spans: list[tuple[int, int, str]],
+    split: str = "train",
+    id: str = "x-1",
+    doc_labels: list[str] | None = None,
+) -> CorpusDocument:
+    return CorpusDocument(
+        id=id,
+        genre="faq",
+        treatment="prp",
+        condition="autism",
+        register="clinical",
+        split=split,
+        text=text,
+        spans=[SpanAnnotation(*s) for s in spans],
+        doc_labels=doc_labels or [],
+    )
+
+
+def test_markup_gives_offsets_into_plain_text() -> None:
+    source = (
+        "### doc\nid: z-1\ngenre: faq\ntreatment: prp\ncondition: autism\nregister: clinical\n"
+        "missing_disclosure: true\ntext:\n"
+        "It [[cure_claim: cures autism]] and is [[absolute_safety: safe]].\n### end\n"
+    )
+    [document] = parse_markup(source)
+    assert document.text == "It cures autism and is safe."
+    assert [document.text[s:e] for s, e, _ in document.spans] == ["cures autism", "safe"]
+    assert [label for _, _, label in document.spans] == ["cure_claim", "absolute_safety"]
+
+
+def test_markup_errors_name_the_block() -> None:
+    source = (
+        "### doc\nid: z-1\ngenre: faq\ntreatment: prp\ncondition: autism\nregister: clinical\n"
+        "missing_disclosure: false\ntext:\nbroken [[cure_claim: cures\n### end\n"
+    )
+    with pytest.raises(MarkupError, match=r"block 1 \(z-1\): unbalanced"):
+        parse_markup(source)
+
+
+@pytest.mark.parametrize(
+    ("record", "message"),
+    [
+        ({"id": "a"}, "missing fields"),
+        ({"split": "holdout"}, "split 'holdout' is not one of"),
+        (
+            {"spans": [{"start": 5, "end": 999, "label": "cure_claim"}]},
+            "not a non-empty range inside the text",
+        ),
+        ({"extra": 1}, "unknown fields"),
+    ],
+    ids=["missing", "split", "span-range", "extra-field"],
+)
+def test_schema_errors(tmp_path: Path, record: dict, message: str) -> None:
+    base = _doc("It cures autism.", []).to_dict()
+    data = {"id": "a"} if record == {"id": "a"} else {**base, **record}
+    path = tmp_path / "c.jsonl"
+    path.write_text(json.dumps(data) + "\n")
+    with pytest.raises(CorpusError, match=message):
+        read_corpus(path)
+
+
+@pytest.mark.parametrize(
+    ("document", "message"),
+    [
+        (_doc("It cures autism.", [(4, 8, "cure_claim")]), "not on token boundaries"),
+        (_doc("It cures autism.", [(3, 15, "cure_claim"), (9, 15, "cure_all")]), "overlaps"),
+        (_doc("It cures autism.", [(3, 15, "miracle")]), "not a span category"),
+        (
+            _doc("It cures autism.", [(3, 15, "hype_language")], doc_labels=["missing_disclosure"]),
+            "needs at least one high-severity span",
+        ),
+        (dataclasses.replace(_doc("x", []), genre="poem"), "genre 'poem' is not one of"),
+    ],
+    ids=["token-boundary", "overlap", "label", "disclosure-without-high-span", "vocabulary"],
+)
+def test_validator_finds_record_problems(document: CorpusDocument, message: str) -> None:
+    problems = validate_corpus([document], minimums=None)
+    assert any(message in p for p in problems), problems
+
+
+def test_validator_finds_near_duplicates_across_splits_only() -> None:
+    first = _doc("Our cells heal damaged knees in only two short visits.", [], id="a", split="train")
+    near = _doc("Our cells heal damaged knees in only two short visits!", [], id="b", split="test")
+    assert any("near-duplicate" in p for p in validate_corpus([first, near], minimums=None))
+    same_split = dataclasses.replace(near, split="train")
+    assert validate_corpus([first, same_split], minimums=None) == []
+
+
+def test_stats_count_hard_negatives() -> None:
+    documents = [
+        _doc("It cures autism. Results vary between patients. Hello there.", [(3, 15, "cure_claim")])
+    ]
+    stats = corpus_stats(documents)
+    assert stats["sentences"] == 3
+    assert stats["hard_negative_sentences"] == 1
+    assert stats["spans"] == {"cure_claim": 1}
+
+
+def test_the_corpus_is_valid_and_meets_every_minimum() -> None:
+    problems = validate_corpus(read_corpus(CORPUS))
+    assert problems == []

@@ -1,0 +1,75 @@
+"""The scikit-learn part behaves as an estimator: params, clone, cross-validation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+from sklearn.model_selection import cross_val_score
+
+from classifier.estimator import category_weights, make_estimator
+from classifier.features import SentenceAnalyzer
+from classifier.training import choose_thresholds
+
+X = [
+    "stem cell cure autism\tCUE_CLAIM_cure_claim",
+    "treatment cure paralysis fast\tCUE_CLAIM_cure_claim CUE_EXCLAIM",
+    "our cell cure ms\tCUE_CLAIM_cure_claim",
+    "injection cure pain\tCUE_CLAIM_cure_claim",
+    "this cure everything\tCUE_CLAIM_cure_claim",
+    "it cure als\tCUE_CLAIM_cure_claim",
+    "risk include infection\tCUE_DISCLOSURE",
+    "ask your doctor\tCUE_YOU",
+    "result vary\tCUE_HEDGE",
+    "trial be run\tCUE_SOURCE",
+    "cell be study\tCUE_HEDGE",
+    "not approve by fda\tCUE_NEGATION",
+] * 2
+Y = np.array([[1, 0]] * 6 + [[0, 1]] * 6 + [[1, 0]] * 6 + [[0, 1]] * 6)
+
+
+def test_analyzer_makes_word_ngrams_and_cues() -> None:
+    grams = SentenceAnalyzer(ngram_max=2)("a b c\tCUE_X")
+    assert grams == ["a", "b", "c", "a b", "b c", "CUE_X"]
+
+
+def test_params_and_clone() -> None:
+    estimator = make_estimator(C=2.0, min_df=1)
+    params = estimator.get_params()
+    assert params["classify__estimator__estimator__C"] == 2.0
+    twin = clone(estimator)
+    assert twin.get_params()["features__min_df"] == 1
+    twin.set_params(features__min_df=3)
+    assert estimator.get_params()["features__min_df"] == 1
+
+
+def test_cross_validation_runs() -> None:
+    scores = cross_val_score(make_estimator(min_df=1, calibration_folds=2), X, Y[:, 0], cv=2)
+    assert scores.shape == (2,)
+
+
+def test_fit_predict_proba_and_weights() -> None:
+    estimator = make_estimator(min_df=1, calibration_folds=2).fit(X, Y)
+    probabilities = estimator.predict_proba(["treatment cure autism\tCUE_CLAIM_cure_claim"])
+    assert probabilities.shape == (1, 2)
+    assert probabilities[0, 0] > probabilities[0, 1]
+    weights = category_weights(estimator)
+    vocabulary = estimator.named_steps["features"].vocabulary_
+    assert weights.shape == (2, len(vocabulary))
+    assert weights[0, vocabulary["cure"]] > 0 > weights[1, vocabulary["cure"]]
+
+
+def test_choose_thresholds_maximises_f1() -> None:
+    truth = np.array([[1], [1], [0], [0]])
+    probabilities = np.array([[0.9], [0.6], [0.55], [0.1]])
+    thresholds = choose_thresholds(truth, probabilities, ["c"])
+    assert 0.55 < thresholds["c"] <= 0.6
+
+
+def test_unfitted_estimator_is_refused() -> None:
+    from sklearn.exceptions import NotFittedError
+
+    from classifier.scoring import Scorer, TrainedModel
+
+    with pytest.raises(NotFittedError, match="not fitted"):
+        Scorer(TrainedModel(make_estimator(), ["cure_claim"], {"cure_claim": 0.5}))
