@@ -57,7 +57,7 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
     exact = {c: Counter() for c in SPAN_CATEGORIES}
     disclosure = Counter()
     n_sentences = 0
-    for document, report, ranges in zip(documents, reports, split_sentences(texts), strict=False):
+    for document, report, ranges in zip(documents, reports, split_sentences(texts), strict=True):
         flags = [f for f in report.flags if f.category in SPAN_CATEGORIES]
         for start, end in ranges:
             n_sentences += 1

@@ -9,32 +9,46 @@ scikit-learn vectoriser can read them and keep readable feature names.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import defaultdict
+from dataclasses import dataclass, field
 
 from spacy.tokens import Doc, Span
 
 from classifier.pipeline.cues import CUES_KEY, CueKind
 
-__all__ = ["SentenceAnalyzer", "SentenceFeatures", "sentence_features"]
+__all__ = ["DocumentFeatures", "SentenceAnalyzer", "SentenceFeatures", "document_features"]
 
 _KEEP_PUNCT = frozenset({"%"})
 _BULLETS = frozenset({"•", "-", "*", "·", "–", "—", "▪", "●", "✓", "✔", "→", ">"})
 _SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
 _FIRST_PERSON = frozenset({"we", "our", "us", "ours"})
 NEGATED_PREFIX = "NEG_"
+_QUALIFIERS = frozenset({CueKind.HEDGE, CueKind.NEGATION, CueKind.SOURCE})
 
 
 @dataclass(frozen=True)
 class SentenceFeatures:
-    """The model's view of one sentence."""
+    """The model's view of one sentence, and the cues explanations cite."""
 
     sentence: Span
     words: tuple[str, ...]
     word_tokens: tuple[int, ...]
     cues: tuple[str, ...]
+    hedges: tuple[str, ...] = ()
+    negations: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    anchors: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def as_string(self) -> str:
         return " ".join(self.words) + "\t" + " ".join(self.cues)
+
+
+@dataclass(frozen=True)
+class DocumentFeatures:
+    """Sentence features of a doc, and whether it discloses risks or status anywhere."""
+
+    sentences: list[SentenceFeatures]
+    has_disclosure: bool
 
 
 class SentenceAnalyzer:
@@ -68,38 +82,42 @@ def _word_form(token: object) -> str:
     return (token.lemma_ or token.text).lower()  # type: ignore[attr-defined]
 
 
-def sentence_features(doc: Doc, *, cues_key: str = CUES_KEY) -> list[SentenceFeatures]:
-    """One SentenceFeatures per sentence of ``doc`` that holds at least one word."""
+def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures:
+    """Features of every sentence of ``doc`` that holds at least one word.
+
+    A disclosure cue counts unless it stands inside a negation scope
+    ("no risk of infection" discloses nothing).
+    """
     sentences = [s for s in doc.sents if not all(t.is_space or t.is_punct for t in s)]
-    if not sentences:
-        return []
     sentence_of = [-1] * len(doc)
     for index, sentence in enumerate(sentences):
-        for i in range(sentence.start, sentence.end):
-            sentence_of[i] = index
+        sentence_of[sentence.start : sentence.end] = [index] * len(sentence)
+    cue_spans = [(span.label_, span.start, span.end, span.text) for span in doc.spans.get(cues_key, [])]
     negated = [False] * len(doc)
-    cue_sets: list[set[str]] = [set() for _ in sentences]
-    condition_counts = [0] * len(sentences)
-    for span in doc.spans.get(cues_key, []):
-        label = span.label_
+    for label, start, end, _ in cue_spans:
         if label == CueKind.NEGATED:
-            for i in range(span.start, span.end):
-                negated[i] = True
-            continue
-        index = sentence_of[span.start]
-        if index < 0:
+            negated[start:end] = [True] * (end - start)
+    cue_sets: list[set[str]] = [set() for _ in sentences]
+    qualifiers: list[dict[str, list[str]]] = [defaultdict(list) for _ in sentences]
+    anchors: list[dict[str, list[int]]] = [defaultdict(list) for _ in sentences]
+    condition_counts = [0] * len(sentences)
+    has_disclosure = False
+    for label, start, end, text in cue_spans:
+        index = sentence_of[start]
+        if label == CueKind.DISCLOSURE and not negated[start]:
+            has_disclosure = True
+        if label == CueKind.NEGATED or index < 0:
             continue
         if label == CueKind.CONDITION:
             condition_counts[index] += 1
         elif label.startswith(CueKind.CLAIM_PREFIX):
-            cue_sets[index].add("CUE_CLAIM_" + label[len(CueKind.CLAIM_PREFIX) :])
+            category = label[len(CueKind.CLAIM_PREFIX) :]
+            cue_sets[index].add(("CUE_NEGCLAIM_" if negated[start] else "CUE_CLAIM_") + category)
+            anchors[index][category].extend(range(start, end))
         else:
             cue_sets[index].add("CUE_" + label)
-    for span in doc.spans.get(cues_key, []):
-        if span.label_.startswith(CueKind.CLAIM_PREFIX) and negated[span.start]:
-            index = sentence_of[span.start]
-            if index >= 0:
-                cue_sets[index].add("CUE_NEGCLAIM_" + span.label_[len(CueKind.CLAIM_PREFIX) :])
+            if label in _QUALIFIERS:
+                qualifiers[index][label].append(text)
     features = []
     for index, sentence in enumerate(sentences):
         words: list[str] = []
@@ -133,5 +151,17 @@ def sentence_features(doc: Doc, *, cues_key: str = CUES_KEY) -> list[SentenceFea
             for cue in ("CUE_HEDGE", "CUE_SOURCE"):
                 if cue in following:
                     cues.add("NEXT_" + cue[4:])
-        features.append(SentenceFeatures(sentence, tuple(words), tuple(positions), tuple(sorted(cues))))
-    return features
+        found = qualifiers[index]
+        features.append(
+            SentenceFeatures(
+                sentence,
+                tuple(words),
+                tuple(positions),
+                tuple(sorted(cues)),
+                hedges=tuple(found[CueKind.HEDGE]),
+                negations=tuple(found[CueKind.NEGATION]),
+                sources=tuple(found[CueKind.SOURCE]),
+                anchors={category: tuple(tokens) for category, tokens in anchors[index].items()},
+            )
+        )
+    return DocumentFeatures(features, has_disclosure)

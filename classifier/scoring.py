@@ -12,9 +12,9 @@ from spacy.tokens import Doc, Span
 
 from classifier.estimator import category_weights
 from classifier.explanations import Qualifiers, describe_feature, explain
-from classifier.features import SentenceFeatures, sentence_features
+from classifier.features import DocumentFeatures, SentenceFeatures, document_features
 from classifier.flags import Flag, locate_phrase
-from classifier.pipeline.cues import CUES_KEY, CueKind
+from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
 from classifier.reports import Report, document_risk
 from classifier.taxonomy import Category, get_category
@@ -59,22 +59,23 @@ class Scorer:
 
     def score_docs_with_spans(self, docs: Sequence[Doc]) -> list[tuple[Report, list[Span]]]:
         """Like :meth:`score_docs`, with each flag also as a Span of the doc (label = category)."""
-        per_doc = [sentence_features(doc, cues_key=self.cues_key) for doc in docs]
-        strings = [f.as_string() for features in per_doc for f in features]
+        per_doc = [document_features(doc, cues_key=self.cues_key) for doc in docs]
+        strings = [f.as_string() for features in per_doc for f in features.sentences]
         probabilities = (
             self.model.estimator.predict_proba(strings) if strings else np.zeros((0, len(self.categories)))
         )
         results = []
         row = 0
-        for doc, features in zip(docs, per_doc, strict=False):
-            block = probabilities[row : row + len(features)]
-            row += len(features)
+        for doc, features in zip(docs, per_doc, strict=True):
+            block = probabilities[row : row + len(features.sentences)]
+            row += len(features.sentences)
             results.append(self._report(doc, features, block))
         return results
 
     def _report(
-        self, doc: Doc, features: list[SentenceFeatures], probabilities: np.ndarray
+        self, doc: Doc, document: DocumentFeatures, probabilities: np.ndarray
     ) -> tuple[Report, list[Span]]:
+        features = document.sentences
         found = []
         hits = np.argwhere(probabilities >= self.thresholds)
         for sentence_index, category_index in hits:
@@ -91,7 +92,7 @@ class Scorer:
         found.sort(key=lambda pair: (pair[0].start, pair[0].end, pair[0].category))
         flags = [flag for flag, _ in found]
         spans = [span for _, span in found]
-        disclosure = self._missing_disclosure(doc, flags)
+        disclosure = self._missing_disclosure(flags, document.has_disclosure)
         if disclosure is not None:
             flags.insert(0, disclosure)
         return Report(risk=document_risk(flags), flags=flags), spans
@@ -117,14 +118,10 @@ class Scorer:
         scored.sort(reverse=True)
         return [describe_feature(name) for _, name in scored[:5]]
 
-    def _anchors(self, doc: Doc, sentence: SentenceFeatures, category: Category) -> list[int]:
-        label = CueKind.CLAIM_PREFIX + category.id
+    @staticmethod
+    def _anchors(sentence: SentenceFeatures, category: Category) -> list[int]:
         position = {token: i for i, token in enumerate(sentence.word_tokens)}
-        anchors = []
-        for span in doc.spans[self.cues_key]:
-            if span.label_ == label and sentence.sentence.start <= span.start < sentence.sentence.end:
-                anchors.extend(position[t] for t in range(span.start, span.end) if t in position)
-        return anchors
+        return [position[t] for t in sentence.anchors.get(category.id, ()) if t in position]
 
     def _flag(
         self,
@@ -137,14 +134,14 @@ class Scorer:
     ) -> tuple[Flag, Span]:
         sentence = features[sentence_index]
         contributions = self._contributions(sentence.words, category_index)
-        first, last = locate_phrase(contributions, self._anchors(doc, sentence, category))
+        first, last = locate_phrase(contributions, self._anchors(sentence, category))
         tokens = sentence.word_tokens
         phrase = _trim(doc[tokens[first] : tokens[max(first, last - 1)] + 1]) if tokens else sentence.sentence
         start, end = original_offsets(doc, phrase.start_char, phrase.end_char)
         sentence_span = _trim(sentence.sentence)
         s_start, s_end = original_offsets(doc, sentence_span.start_char, sentence_span.end_char)
         source = original_text(doc)
-        following = features[sentence_index + 1].sentence if sentence_index + 1 < len(features) else None
+        following = features[sentence_index + 1] if sentence_index + 1 < len(features) else None
         evidence = self._evidence(sentence, category_index)
         flag = Flag(
             category=category.id,
@@ -154,29 +151,15 @@ class Scorer:
             sentence=source[s_start:s_end],
             score=round(score, 4),
             severity=category.severity,
-            explanation=explain(category, self._qualifiers(doc, sentence.sentence, following), evidence),
+            explanation=explain(category, _qualifiers(sentence, following), evidence),
             evidence=evidence,
             suggestion=category.suggestion,
         )
         return flag, Span(doc, phrase.start, phrase.end, label=category.id)
 
-    def _qualifiers(self, doc: Doc, sentence: Span, following: Span | None) -> Qualifiers:
-        found: dict[str, list[str]] = {CueKind.HEDGE: [], CueKind.NEGATION: [], CueKind.SOURCE: []}
-        for span in doc.spans[self.cues_key]:
-            label = span.label_
-            if label not in found:
-                continue
-            inside = sentence.start <= span.start < sentence.end
-            after = following is not None and following.start <= span.start < following.end
-            if inside or (after and label != CueKind.NEGATION):
-                found[label].append(span.text)
-        return Qualifiers(
-            hedges=found[CueKind.HEDGE], negations=found[CueKind.NEGATION], sources=found[CueKind.SOURCE]
-        )
-
-    def _missing_disclosure(self, doc: Doc, flags: list[Flag]) -> Flag | None:
+    def _missing_disclosure(self, flags: list[Flag], has_disclosure: bool) -> Flag | None:
         high = [flag.score for flag in flags if flag.severity == "high"]
-        if not high or _has_disclosure(doc, self.cues_key):
+        if not high or has_disclosure:
             return None
         category = self.disclosure
         return Flag(
@@ -196,13 +179,11 @@ class Scorer:
         )
 
 
-def _has_disclosure(doc: Doc, cues_key: str) -> bool:
-    spans = doc.spans[cues_key]
-    negated = set()
-    for span in spans:
-        if span.label_ == CueKind.NEGATED:
-            negated.update(range(span.start, span.end))
-    return any(span.label_ == CueKind.DISCLOSURE and span.start not in negated for span in spans)
+def _qualifiers(sentence: SentenceFeatures, following: SentenceFeatures | None) -> Qualifiers:
+    """Hedges, negations and sources of the sentence; hedges and sources of the next one too."""
+    hedges = list(sentence.hedges) + list(following.hedges if following else ())
+    sources = list(sentence.sources) + list(following.sources if following else ())
+    return Qualifiers(hedges=hedges, negations=list(sentence.negations), sources=sources)
 
 
 def _trim(span: Span) -> Span:

@@ -14,7 +14,7 @@ from spacy.language import Language
 from classifier.corpus.schema import CorpusDocument, read_corpus
 from classifier.errors import CorpusError, Errors
 from classifier.estimator import make_estimator
-from classifier.features import sentence_features
+from classifier.features import document_features
 from classifier.persistence import save_model, update_card
 from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.tokenizer import original_offsets
@@ -48,8 +48,8 @@ def sentence_examples(
     column = {name: i for i, name in enumerate(categories)}
     strings: list[str] = []
     rows: list[np.ndarray] = []
-    for document, doc in zip(documents, nlp.pipe(d.text for d in documents), strict=False):
-        for features in sentence_features(doc):
+    for document, doc in zip(documents, nlp.pipe(d.text for d in documents), strict=True):
+        for features in document_features(doc).sentences:
             start, end = original_offsets(doc, features.sentence.start_char, features.sentence.end_char)
             row = np.zeros(len(categories), dtype=np.int8)
             for span in document.spans:
@@ -116,7 +116,7 @@ def train(
             "train_sentences": len(x_train),
             "dev_documents": len(by_split["dev"]),
             "dev_sentences": len(x_dev),
-            "train_spans": {c: int(n) for c, n in zip(SPAN_CATEGORIES, y_train.sum(axis=0), strict=False)},
+            "train_spans": {c: int(n) for c, n in zip(SPAN_CATEGORIES, y_train.sum(axis=0), strict=True)},
         },
         "config": asdict(config),
         "thresholds_chosen_on": "dev",

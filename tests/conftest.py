@@ -78,7 +78,7 @@ def _document(index: int, split: str) -> dict:
     picks = [RISKY[(index * 3 + k) % len(RISKY)] for k in range(3)]
     safe = [SAFE[(index + k) % len(SAFE)] for k in range(3)]
     text, spans = "", []
-    for (sentence, phrase, label), other in zip(picks, safe, strict=False):
+    for (sentence, phrase, label), other in zip(picks, safe, strict=True):
         start = len(text) + sentence.index(phrase)
         spans.append({"start": start, "end": start + len(phrase), "label": label})
         text += sentence + " " + other + "\n"

@@ -16,7 +16,7 @@ def test_add_pipe_on_blank_pipeline_writes_spans(tiny_model_dir: Path) -> None:
     report = doc._.clinic_report
     assert [f.category for f in report.flags if f.category != "missing_disclosure"] == labels
     for span, flag in zip(
-        doc.spans["risk_flags"], [f for f in report.flags if f.start != f.end], strict=False
+        doc.spans["risk_flags"], [f for f in report.flags if f.start != f.end], strict=True
     ):
         assert span.text == flag.text
 

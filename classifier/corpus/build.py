@@ -39,7 +39,7 @@ def _groups(texts: Sequence[str]) -> list[int]:
         return i
 
     ranges = split_sentences(texts)
-    sentences = [[text[s:e] for s, e in spans] for text, spans in zip(texts, ranges, strict=False)]
+    sentences = [[text[s:e] for s, e in spans] for text, spans in zip(texts, ranges, strict=True)]
     for pair in near_duplicates(sentences):
         a, b = root(pair.first[0]), root(pair.second[0])
         if a != b:
@@ -55,7 +55,7 @@ def build_corpus(sources: Sequence[Path]) -> list[CorpusDocument]:
     parsed.sort(key=lambda d: d.meta["id"])
     groups = _groups([d.text for d in parsed])
     documents = []
-    for document, group in zip(parsed, groups, strict=False):
+    for document, group in zip(parsed, groups, strict=True):
         meta = document.meta
         documents.append(
             CorpusDocument(

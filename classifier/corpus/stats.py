@@ -25,7 +25,7 @@ def corpus_stats(documents: Sequence[CorpusDocument]) -> dict[str, Any]:
     nlp = build_pipeline()
     sentences = hard_negatives = 0
     per_split_sentences: Counter[str] = Counter()
-    for document, doc in zip(documents, nlp.pipe(d.text for d in documents), strict=False):
+    for document, doc in zip(documents, nlp.pipe(d.text for d in documents), strict=True):
         cue_starts: dict[int, bool] = {}
         for span in doc.spans[CUES_KEY]:
             if span.label_.startswith(CueKind.CLAIM_PREFIX) or span.label_ in _TOPICAL:

@@ -89,7 +89,7 @@ def _record_problems(documents: Sequence[CorpusDocument]) -> list[str]:
 
 def _split_problems(documents: Sequence[CorpusDocument]) -> list[str]:
     ranges = split_sentences([d.text for d in documents])
-    sentences = [[d.text[s:e] for s, e in spans] for d, spans in zip(documents, ranges, strict=False)]
+    sentences = [[d.text[s:e] for s, e in spans] for d, spans in zip(documents, ranges, strict=True)]
     problems = []
     for pair in near_duplicates(sentences):
         first, second = documents[pair.first[0]], documents[pair.second[0]]

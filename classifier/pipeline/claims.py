@@ -53,7 +53,7 @@ class ClinicClaims:
     def pipe(self, stream: Iterable[Doc], *, batch_size: int | None = None) -> Iterator[Doc]:
         for batch in minibatch(stream, size=batch_size or self.batch_size):
             docs = [self._prepared(doc) for doc in batch]
-            for doc, (report, spans) in zip(docs, self.scorer.score_docs_with_spans(docs), strict=False):
+            for doc, (report, spans) in zip(docs, self.scorer.score_docs_with_spans(docs), strict=True):
                 doc._.set(REPORT_EXTENSION, report)
                 doc.spans[self.spans_key] = spans
                 yield doc

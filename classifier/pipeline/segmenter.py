@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy
+from spacy.attrs import SENT_START
 from spacy.language import Language
 from spacy.tokens import Doc
 
@@ -27,28 +29,28 @@ class SentenceSegmenter:
     def __call__(self, doc: Doc) -> Doc:
         if not self.overwrite and doc.has_annotation("SENT_START"):
             return doc
-        starts = [False] * len(doc)
-        if starts:
-            starts[0] = True
+        starts = numpy.full((len(doc), 1), -1, dtype=numpy.int64)
+        previous = ""
         after_terminal = False
         for i, token in enumerate(doc):
+            text = token.text
             if i == 0:
-                after_terminal = token.text in _TERMINAL
-                continue
-            previous = doc[i - 1]
-            if token.is_space:
-                continue
-            if previous.is_space and "\n" in previous.text:
-                starts[i] = True
-            elif after_terminal and token.text not in _CLOSING and token.text not in _TERMINAL:
-                first = token.text[0]
-                starts[i] = not (first.islower() or first.isdigit())
-            if token.text in _TERMINAL:
-                after_terminal = True
-            elif token.text not in _CLOSING:
-                after_terminal = False
-        for token, start in zip(doc, starts, strict=False):
-            token.is_sent_start = start
+                starts[0, 0] = 1
+            elif not token.is_space:
+                if previous.isspace() and "\n" in previous:
+                    starts[i, 0] = 1
+                elif after_terminal and text not in _CLOSING and text not in _TERMINAL:
+                    first = text[0]
+                    if not (first.islower() or first.isdigit()):
+                        starts[i, 0] = 1
+            if not token.is_space:
+                if text in _TERMINAL:
+                    after_terminal = True
+                elif text not in _CLOSING:
+                    after_terminal = False
+            previous = text
+        if len(doc):
+            doc.from_array([SENT_START], starts.view(numpy.uint64))
         return doc
 
 
