@@ -87,6 +87,9 @@ def score(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes to score with.")] = 1,
     model: Annotated[Path | None, typer.Option(help="A model directory; default: the bundled model.")] = None,
+    spacy_model: Annotated[
+        str | None, typer.Option(help="An installed spaCy pipeline to preprocess with, e.g. en_core_web_sm.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
 ) -> None:
     """Score texts and write one record per input (exit 1 if any input could not be read)."""
@@ -98,7 +101,7 @@ def score(
     if threshold is not None and not 0 <= threshold <= 1:
         raise _fail(f"--threshold must be in [0, 1], got {threshold}")
     try:
-        loaded = classifier.load(model, threshold=threshold)
+        loaded = classifier.load(model, threshold=threshold, spacy_model=spacy_model)
     except ClassifierError as error:
         raise _fail(str(error)) from error
     pending: deque[InputText] = deque()
@@ -248,6 +251,40 @@ def corpus_stats(
     except ClassifierError as error:
         raise _fail(str(error)) from error
     typer.echo(json.dumps(stats, indent=2) if as_json else format_stats(stats))
+
+
+@corpus_app.command("agreement")
+def corpus_agreement(
+    second: Annotated[Path, typer.Argument(help="The second, independent annotation (corpus format).")],
+    corpus: Annotated[Path, typer.Option(help="The corpus holding the first annotation.")] = DEFAULT_CORPUS,
+    json_output: Annotated[
+        Path | None, typer.Option("--json", help="Also write the figures as JSON here.")
+    ] = None,
+) -> None:
+    """Inter-annotator agreement: span F1 and per-category Cohen's kappa over sentences."""
+    from classifier.corpus import read_corpus
+    from classifier.corpus.agreement import agreement
+
+    try:
+        double = read_corpus(second)
+        ids = {d.id for d in double}
+        result = agreement([d for d in read_corpus(corpus) if d.id in ids], double)
+    except (ClassifierError, ValueError) as error:
+        raise _fail(str(error)) from error
+    typer.echo(f"documents {result['documents']}, sentences {result['sentences']}")
+    typer.echo(
+        f"span F1 (overlap) {result['span_overlap']['micro']['f1']:.3f}, "
+        f"(exact) {result['span_exact']['micro']['f1']:.3f}"
+    )
+    typer.echo("| category | span F1 (overlap) | first | second | sentence kappa |\n|---|---|---|---|---|")
+    for category, row in result["span_overlap"]["per_category"].items():
+        kappa = result["sentence_kappa"][category]
+        typer.echo(
+            f"| {category} | {row['f1']:.3f} | {row['first']} | {row['second']} | "
+            f"{'n/a' if kappa is None else f'{kappa:.3f}'} |"
+        )
+    if json_output is not None:
+        json_output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
 
 
 def main() -> None:
