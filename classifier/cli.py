@@ -3,21 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-import tempfile
-from collections import Counter, deque
-from collections.abc import Iterator
-from contextlib import contextmanager
 from importlib import metadata
 from pathlib import Path
-from typing import IO, Annotated
+from typing import Annotated
 
 import typer
 
 from classifier.errors import ClassifierError
-from classifier.reading import InputText, iter_inputs
-from classifier.rendering import FORMATS, make_writer, record
+from classifier.reading import discover
+from classifier.rendering import FORMATS
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate and describe the labelled corpus.")
@@ -44,24 +39,15 @@ def main_options(
 def _infer_format(output: Path | None) -> str:
     if output is not None:
         suffix = output.suffix.lower().lstrip(".")
-        return {"jsonl": "jsonl", "json": "jsonl", "csv": "csv", "txt": "text"}.get(suffix, "jsonl")
+        return {
+            "jsonl": "jsonl",
+            "json": "jsonl",
+            "csv": "csv",
+            "txt": "text",
+            "html": "html",
+            "htm": "html",
+        }.get(suffix, "jsonl")
     return "text" if sys.stdout.isatty() else "jsonl"
-
-
-@contextmanager
-def _open_output(output: Path | None) -> Iterator[IO[str]]:
-    """Standard output, or a temporary file renamed to ``output`` only when the run completes."""
-    if output is None or str(output) == "-":
-        yield sys.stdout
-        return
-    output.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".partial")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            yield stream
-        os.replace(temporary, output)
-    finally:
-        Path(temporary).unlink(missing_ok=True)
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -72,9 +58,9 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
 @app.command()
 def score(
     paths: Annotated[
-        list[str],
+        list[str] | None,
         typer.Argument(help="Files, directories (searched for .txt .md .html .htm) or - for stdin."),
-    ],
+    ] = None,
     output: Annotated[
         Path | None, typer.Option("-o", "--output", help="Write here instead of stdout.")
     ] = None,
@@ -87,6 +73,20 @@ def score(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes to score with.")] = 1,
     model: Annotated[Path | None, typer.Option(help="A model directory; default: the bundled model.")] = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Glob of files to take from directories (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Glob of files or folders to skip (repeatable).")
+    ] = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option("--from-file", help="Read input paths from this file, one per line (- for stdin)."),
+    ] = None,
+    resume: Annotated[
+        bool,
+        typer.Option(help="Complete an interrupted run: keep OUT's records, score only what is missing."),
+    ] = False,
     spacy_model: Annotated[
         str | None, typer.Option(help="An installed spaCy pipeline to preprocess with, e.g. en_core_web_sm.")
     ] = None,
@@ -94,65 +94,66 @@ def score(
 ) -> None:
     """Score texts and write one record per input (exit 1 if any input could not be read)."""
     import classifier
+    from classifier.batch import Summary, score_inputs
+    from classifier.outputs import Output
 
     name = format or _infer_format(output)
     if name not in FORMATS:
         raise _fail(f"unknown format '{name}'; expected one of: {', '.join(FORMATS)}")
     if threshold is not None and not 0 <= threshold <= 1:
         raise _fail(f"--threshold must be in [0, 1], got {threshold}")
+    given = list(paths or [])
+    if from_file is not None:
+        try:
+            listing = sys.stdin.read() if str(from_file) == "-" else from_file.read_text(encoding="utf-8")
+        except OSError as error:
+            raise _fail(f"cannot read --from-file {from_file}: {error.strerror}") from error
+        given.extend(line.strip() for line in listing.splitlines() if line.strip())
+    if not given:
+        raise _fail("no inputs: give PATH arguments or --from-file LIST")
     try:
         loaded = classifier.load(model, threshold=threshold, spacy_model=spacy_model)
+        target = Output(output, name, resume=resume)
     except ClassifierError as error:
         raise _fail(str(error)) from error
-    pending: deque[InputText] = deque()
-
-    def texts() -> Iterator[str]:
-        for item in iter_inputs(paths):
-            pending.append(item)
-            if item.text is not None:
-                yield item.text
-
-    counts: Counter[str] = Counter()
+    found = list(discover(given, include=include or (), exclude=exclude or ()))
+    skip = target.done.copy()
+    todo = []
+    for item in found:
+        if skip[item.path] > 0:
+            skip[item.path] -= 1
+        else:
+            todo.append(item)
+    summary = Summary()
     progress = None
     if not quiet and sys.stderr.isatty():
         from tqdm import tqdm
 
-        progress = tqdm(unit="file", file=sys.stderr, dynamic_ncols=True)
-    with _open_output(output) as stream:
-        writer = make_writer(name, stream)
-
-        def emit(item: InputText, report: classifier.Report | None) -> None:
-            counts["inputs"] += 1
-            if item.error:
-                counts["errors"] += 1
-            elif report is not None and report.flags:
-                counts["flagged"] += 1
-                counts.update(f"category:{c}" for c in report.categories())
-            writer.write(record(item.path, report, item.error))
+        progress = tqdm(total=len(todo), unit="file", file=sys.stderr, dynamic_ncols=True)
+    complete = False
+    try:
+        for item in score_inputs(loaded, todo, jobs=jobs):
+            target.write(item)
+            summary.add(item)
             if progress is not None:
                 progress.update(1)
-                progress.set_postfix(errors=counts["errors"], refresh=False)
-
-        for report in loaded.score_many(texts(), n_jobs=jobs):
-            while pending[0].text is None:
-                emit(pending.popleft(), None)
-            emit(pending.popleft(), report)
-        while pending:
-            emit(pending.popleft(), None)
-        writer.close()
-    if progress is not None:
-        progress.close()
-    if not quiet:
-        per_category = ", ".join(
-            f"{key.split(':', 1)[1]} {n}" for key, n in sorted(counts.items()) if key.startswith("category:")
-        )
+                progress.set_postfix(errors=summary.errors, refresh=False)
+        complete = True
+    except KeyboardInterrupt:
         typer.echo(
-            f"scored {counts['inputs'] - counts['errors']} of {counts['inputs']} input(s); "
-            f"{counts['flagged']} flagged; {counts['errors']} error(s)"
-            + (f"; documents per category: {per_category}" if per_category else ""),
+            f"\ninterrupted after {summary.inputs} of {len(todo)} input(s); the records written so far are "
+            "complete. Run the same command with --resume to finish.",
             err=True,
         )
-    if counts["errors"]:
+        raise typer.Exit(130) from None
+    finally:
+        target.close(complete=complete)
+        if progress is not None:
+            progress.close()
+    if not quiet:
+        resumed = sum(target.done.values())
+        typer.echo(summary.line() + (f" ({resumed} already done)" if resumed else ""), err=True)
+    if summary.errors:
         raise typer.Exit(1)
 
 

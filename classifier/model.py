@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import multiprocessing
-from collections import deque
 from collections.abc import Iterable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -17,7 +14,7 @@ from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.claims import REPORT_EXTENSION, SPANS_KEY, ClinicClaims
 from classifier.reports import Report
 
-__all__ = ["Model", "load"]
+__all__ = ["Model", "load", "split_text"]
 
 
 class Model:
@@ -26,6 +23,9 @@ class Model:
     Use :func:`load` to make one. ``nlp`` is the spaCy pipeline, for spaCy users
     who want ``doc.spans["risk_flags"]`` directly.
     """
+
+    #: Texts longer than this many characters are scored in pieces.
+    piece_size: int = 100_000
 
     def __init__(self, nlp: Language, *, path: str, threshold: float | None, spacy_model: str | None) -> None:
         self.nlp = nlp
@@ -44,9 +44,12 @@ class Model:
         return SPANS_KEY
 
     def score(self, text: str) -> Report:
-        """Score one text; flag offsets index into ``text`` itself."""
-        _check_text(text)
-        return self.nlp(text)._.get(REPORT_EXTENSION)
+        """Score one text; flag offsets index into ``text`` itself.
+
+        Texts longer than ``piece_size`` characters are scored in pieces cut at
+        paragraph or sentence boundaries, with offsets into the whole text.
+        """
+        return self._score_batch([_check_text(text)])[0]
 
     def score_many(self, texts: Iterable[str], n_jobs: int = 1, batch_size: int = 32) -> Iterator[Report]:
         """Score an iterable of texts lazily, yielding Reports in input order.
@@ -59,45 +62,60 @@ class Model:
             raise InputError(f"n_jobs must be 1 or more, got {n_jobs}.")
         checked = (_check_text(text) for text in texts)
         if n_jobs == 1:
-            for doc in self.nlp.pipe(checked, batch_size=batch_size):
-                yield doc._.get(REPORT_EXTENSION)
+            while batch := list(islice(checked, batch_size)):
+                yield from self._score_batch(batch)
             return
         yield from self._score_parallel(checked, n_jobs, batch_size)
 
+    def _score_batch(self, texts: list[str]) -> list[Report]:
+        short = (text for text in texts if len(text) <= self.piece_size)
+        docs = self.nlp.pipe(short, batch_size=len(texts))
+        return [
+            self._score_long(text) if len(text) > self.piece_size else next(docs)._.get(REPORT_EXTENSION)
+            for text in texts
+        ]
+
+    def _score_long(self, text: str) -> Report:
+        pieces = list(split_text(text, self.piece_size))
+        component: ClinicClaims = self.nlp.get_pipe("clinic_claims")
+        with self.nlp.select_pipes(disable=["clinic_claims"]):
+            docs = self.nlp.pipe((piece for _, piece in pieces), batch_size=1)
+            return component.scorer.score_pieces(
+                (offset, doc) for (offset, _), doc in zip(pieces, docs, strict=True)
+            )
+
     def _score_parallel(self, texts: Iterator[str], n_jobs: int, batch_size: int) -> Iterator[Report]:
-        global _WORKER_MODEL
-        _WORKER_MODEL = self
-        context = multiprocessing.get_context(
-            "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-        )
-        settings = (self.path, self.threshold, self.spacy_model)
-        with ProcessPoolExecutor(
-            n_jobs, mp_context=context, initializer=_start_worker, initargs=settings
-        ) as pool:
-            pending: deque[Future[list[Report]]] = deque()
-            while True:
-                while len(pending) < 2 * n_jobs:
-                    batch = list(islice(texts, batch_size))
-                    if not batch:
-                        break
-                    pending.append(pool.submit(_score_batch, batch))
-                if not pending:
-                    return
-                yield from pending.popleft().result()
+        from classifier.parallel import ordered_map
+
+        chunks = iter(lambda: list(islice(texts, batch_size)), [])
+        yield from ordered_map(_score_chunk, self, chunks, n_jobs)
 
 
-_WORKER_MODEL: Model | None = None
+def _score_chunk(model: Model, texts: list[str]) -> list[Report]:
+    return model._score_batch(texts)
 
 
-def _start_worker(path: str, threshold: float | None, spacy_model: str | None) -> None:
-    global _WORKER_MODEL
-    if _WORKER_MODEL is None:
-        _WORKER_MODEL = load(path or None, threshold=threshold, spacy_model=spacy_model)
+def split_text(text: str, size: int) -> Iterator[tuple[int, str]]:
+    """Cut ``text`` into pieces of at most ``size`` characters, each with its offset.
 
-
-def _score_batch(texts: list[str]) -> list[Report]:
-    assert _WORKER_MODEL is not None
-    return list(_WORKER_MODEL.score_many(texts, n_jobs=1, batch_size=len(texts)))
+    A cut falls at the last paragraph break before the limit, else the last
+    line break, else the last sentence end, else the last space; only text
+    with none of these is cut mid-word.
+    """
+    start = 0
+    while len(text) - start > size:
+        window = text[start : start + size]
+        cut = -1
+        for boundary in ("\n\n", "\n", ". ", "? ", "! ", " "):
+            position = window.rfind(boundary)
+            if position > size // 2:
+                cut = position + len(boundary)
+                break
+        if cut <= 0:
+            cut = size
+        yield start, text[start : start + cut]
+        start += cut
+    yield start, text[start:]
 
 
 def _check_text(text: object) -> str:

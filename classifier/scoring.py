@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, replace
 
 import numpy as np
 from sklearn.pipeline import Pipeline
@@ -72,30 +72,57 @@ class Scorer:
             results.append(self._report(doc, features, block))
         return results
 
+    def score_pieces(self, pieces: Iterable[tuple[int, Doc]]) -> Report:
+        """One Report for a text scored as consecutive pieces.
+
+        ``pieces`` yields ``(offset, doc)``: each doc holds the text that starts
+        at ``offset`` in the whole text. Docs are consumed one at a time, so a
+        very long text is scored in bounded memory.
+        """
+        flags: list[Flag] = []
+        disclosed = False
+        for offset, doc in pieces:
+            document = document_features(doc, cues_key=self.cues_key)
+            strings = [f.as_string() for f in document.sentences]
+            if not strings:
+                continue
+            probabilities = self.model.estimator.predict_proba(strings)
+            for flag, _ in self._flags(doc, document, probabilities):
+                flags.append(replace(flag, start=flag.start + offset, end=flag.end + offset))
+            disclosed = disclosed or document.has_disclosure
+        flags.sort(key=lambda f: (f.start, f.end, f.category))
+        return self._assemble(flags, disclosed)
+
     def _report(
         self, doc: Doc, document: DocumentFeatures, probabilities: np.ndarray
     ) -> tuple[Report, list[Span]]:
-        features = document.sentences
-        found = []
-        hits = np.argwhere(probabilities >= self.thresholds)
-        for sentence_index, category_index in hits:
-            found.append(
-                self._flag(
-                    doc,
-                    features,
-                    int(sentence_index),
-                    self.categories[category_index],
-                    int(category_index),
-                    float(probabilities[sentence_index, category_index]),
-                )
-            )
+        found = self._flags(doc, document, probabilities)
         found.sort(key=lambda pair: (pair[0].start, pair[0].end, pair[0].category))
-        flags = [flag for flag, _ in found]
-        spans = [span for _, span in found]
-        disclosure = self._missing_disclosure(flags, document.has_disclosure)
+        report = self._assemble([flag for flag, _ in found], document.has_disclosure)
+        return report, [span for _, span in found]
+
+    def _flags(
+        self, doc: Doc, document: DocumentFeatures, probabilities: np.ndarray
+    ) -> list[tuple[Flag, Span]]:
+        features = document.sentences
+        hits = np.argwhere(probabilities >= self.thresholds)
+        return [
+            self._flag(
+                doc,
+                features,
+                int(sentence_index),
+                self.categories[category_index],
+                int(category_index),
+                float(probabilities[sentence_index, category_index]),
+            )
+            for sentence_index, category_index in hits
+        ]
+
+    def _assemble(self, flags: list[Flag], disclosed: bool) -> Report:
+        disclosure = self._missing_disclosure(flags, disclosed)
         if disclosure is not None:
-            flags.insert(0, disclosure)
-        return Report(risk=document_risk(flags), flags=flags), spans
+            flags = [disclosure, *flags]
+        return Report(risk=document_risk(flags), flags=flags)
 
     def _contributions(self, words: tuple[str, ...], category_index: int) -> np.ndarray:
         weights = self.weights[category_index]

@@ -67,7 +67,7 @@ def test_missing_and_binary_inputs_get_error_records_and_exit_1(folder: Path, tm
     assert result.exit_code == 1
     records = [json.loads(line) for line in result.stdout.splitlines()]
     assert [r["error"] is None for r in records] == [True, False, False]
-    assert "no such file" in records[1]["error"]
+    assert "no such file" in records[1]["error"].lower()
     assert "binary" in records[2]["error"]
 
 
@@ -94,7 +94,7 @@ def test_output_file_csv_and_summary(folder: Path, tmp_path: Path) -> None:
         (["score", "x.txt", "--format", "pdf"], "unknown format 'pdf'"),
         (["score", "x.txt", "--threshold", "2"], "--threshold must be in [0, 1]"),
         (["score", "x.txt", "--model", "/nonexistent/model"], "No model found"),
-        (["score"], "Missing argument"),
+        (["score"], "no inputs: give PATH arguments or --from-file LIST"),
     ],
     ids=["format", "threshold", "model", "no-paths"],
 )

@@ -1,0 +1,76 @@
+"""Batch scoring: discovered inputs -> records, in input order, in one or more processes.
+
+Workers read, decode and score their own inputs, so both cores share the
+I/O and HTML extraction as well as the model; each process holds one model.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from classifier.model import Model
+from classifier.parallel import ordered_map
+from classifier.reading import STDIN, Discovered, InputText, read_input
+from classifier.rendering import record
+
+__all__ = ["Summary", "score_inputs"]
+
+Item = Discovered | InputText
+
+
+@dataclass
+class Summary:
+    """What a batch run did."""
+
+    inputs: int = 0
+    errors: int = 0
+    flagged: int = 0
+    categories: Counter[str] = field(default_factory=Counter)
+
+    def add(self, item: dict[str, Any]) -> None:
+        self.inputs += 1
+        if item["error"]:
+            self.errors += 1
+        elif item["flags"]:
+            self.flagged += 1
+            self.categories.update({f["category"] for f in item["flags"]})
+
+    def line(self) -> str:
+        text = (
+            f"scored {self.inputs - self.errors} of {self.inputs} input(s); "
+            f"{self.flagged} flagged; {self.errors} error(s)"
+        )
+        if self.categories:
+            text += "; documents per category: " + ", ".join(
+                f"{name} {count}" for name, count in sorted(self.categories.items())
+            )
+        return text
+
+
+def _records(model: Model, items: list[Item]) -> list[dict[str, Any]]:
+    inputs = [
+        item
+        if isinstance(item, InputText)
+        else InputText(item.path, None, item.error)
+        if item.error
+        else read_input(item.path)
+        for item in items
+    ]
+    reports = iter(model.score_many([i.text for i in inputs if i.text is not None]))
+    return [record(i, next(reports) if i.text is not None else None) for i in inputs]
+
+
+def score_inputs(
+    model: Model, items: Sequence[Discovered], *, jobs: int = 1, chunk_size: int = 8
+) -> Iterator[dict[str, Any]]:
+    """One output record per item, in the order given, scored in ``jobs`` processes."""
+    prepared: list[Item] = [read_input(STDIN) if d.path == STDIN and not d.error else d for d in items]
+    chunks = (prepared[i : i + chunk_size] for i in range(0, len(prepared), chunk_size))
+    if jobs == 1:
+        for chunk in chunks:
+            yield from _records(model, chunk)
+        return
+    yield from ordered_map(_records, model, chunks, jobs)
