@@ -107,5 +107,8 @@ class Output:
             handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
             with os.fdopen(handle, "w", encoding="utf-8") as page:
                 page.write(render_html(records))
+            umask = os.umask(0)
+            os.umask(umask)
+            os.chmod(temporary, 0o666 & ~umask)
             os.replace(temporary, self.path)
             self.target.unlink()

@@ -106,9 +106,13 @@ class Scorer:
     ) -> list[tuple[Flag, Span]]:
         features = document.sentences
         hits = np.argwhere(probabilities >= self.thresholds)
+        if not len(hits):
+            return []
+        source = original_text(doc)
         return [
             self._flag(
                 doc,
+                source,
                 features,
                 int(sentence_index),
                 self.categories[category_index],
@@ -153,6 +157,7 @@ class Scorer:
     def _flag(
         self,
         doc: Doc,
+        source: str,
         features: list[SentenceFeatures],
         sentence_index: int,
         category: Category,
@@ -167,7 +172,6 @@ class Scorer:
         start, end = original_offsets(doc, phrase.start_char, phrase.end_char)
         sentence_span = _trim(sentence.sentence)
         s_start, s_end = original_offsets(doc, sentence_span.start_char, sentence_span.end_char)
-        source = original_text(doc)
         following = features[sentence_index + 1] if sentence_index + 1 < len(features) else None
         evidence = self._evidence(sentence, category_index)
         flag = Flag(
