@@ -16,11 +16,9 @@ import argparse
 import json
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +62,9 @@ def run(args: list[str]) -> tuple[float, int]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--words", type=int, default=500)
     parser.add_argument("--big-mb", type=int, default=50)
@@ -82,13 +82,27 @@ def main() -> None:
         with big.open("w", encoding="utf-8") as handle:
             while handle.tell() < options.big_mb * 1_000_000:
                 handle.write(make_text(pool, 5_000, rng) + "\n\n")
-        print(f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
-              f"Python {platform.python_version()}, {len(__import__('os').sched_getaffinity(0))} cores")
-        print(f"input: {options.files} files of ~{options.words} words; one file of {big.stat().st_size / 1e6:.1f} MB")
+        print(
+            f"machine: {platform.machine()}, {platform.processor() or 'cpu'}, "
+            f"Python {platform.python_version()}, {len(__import__('os').sched_getaffinity(0))} cores"
+        )
+        print(
+            f"input: {options.files} files of ~{options.words} words; one file of {big.stat().st_size / 1e6:.1f} MB"
+        )
         results = {}
         for jobs in (1, 2):
-            seconds, peak = run([str(COMMAND), "score", str(files), "-o", str(root / f"out{jobs}.jsonl"),
-                                 "--quiet", "--jobs", str(jobs)])
+            seconds, peak = run(
+                [
+                    str(COMMAND),
+                    "score",
+                    str(files),
+                    "-o",
+                    str(root / f"out{jobs}.jsonl"),
+                    "--quiet",
+                    "--jobs",
+                    str(jobs),
+                ]
+            )
             results[jobs] = options.files / seconds
             print(f"--jobs {jobs}: {seconds:.1f} s, {results[jobs]:.1f} files/s, peak memory {peak} MiB")
         print(f"speed-up with 2 jobs: {results[2] / results[1]:.2f}x")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -63,7 +63,12 @@ def sentence_examples(
 def choose_thresholds(
     truth: np.ndarray, probabilities: np.ndarray, categories: Sequence[str]
 ) -> dict[str, float]:
-    """Per category, the threshold on a 0.01 grid that maximises F1 on the given (dev) data."""
+    """Per category, the threshold on a 0.01 grid that maximises F1 on the given (dev) data.
+
+    F1 is flat over a range of thresholds when the dev split has few examples;
+    the middle of the best range is taken rather than one of its edges, so that
+    a small shift in scores on new text does not cross the threshold.
+    """
     thresholds = {}
     for j, name in enumerate(categories):
         positives = truth[:, j].sum()
@@ -73,7 +78,8 @@ def choose_thresholds(
         predicted = probabilities[:, j][:, None] >= _GRID[None, :]
         true_positive = (predicted & (truth[:, j][:, None] == 1)).sum(axis=0)
         f1 = 2 * true_positive / (predicted.sum(axis=0) + positives)
-        thresholds[name] = float(_GRID[int(np.argmax(f1))])
+        best = np.flatnonzero(f1 >= f1.max() - 1e-9)
+        thresholds[name] = float(_GRID[best[len(best) // 2]])
     return thresholds
 
 
@@ -104,6 +110,18 @@ def train(
     say(f"preprocessing {len(by_split['train'])} train and {len(by_split['dev'])} dev documents")
     x_train, y_train = sentence_examples(nlp, by_split["train"])
     x_dev, y_dev = sentence_examples(nlp, by_split["dev"])
+    positives = y_train.sum(axis=0)
+    fewest = int(positives.min())
+    if fewest < 2:
+        scarce = [c for c, n in zip(SPAN_CATEGORIES, positives, strict=True) if n < 2]
+        raise CorpusError(
+            f"Categories {scarce} have fewer than 2 training sentences in {corpus}; "
+            "calibration needs at least 2 per category. Add annotated documents to the train split."
+        )
+    folds = min(config.calibration_folds, fewest)
+    if folds < config.calibration_folds:
+        say(f"calibrating with {folds} folds: a category has only {fewest} training sentences")
+        config = replace(config, calibration_folds=folds)
     say(f"fitting on {len(x_train)} sentences")
     estimator = make_estimator(**asdict(config)).fit(x_train, y_train)
     thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
