@@ -87,7 +87,8 @@ def main() -> None:
             f"Python {platform.python_version()}, {len(__import__('os').sched_getaffinity(0))} cores"
         )
         print(
-            f"input: {options.files} files of ~{options.words} words; one file of {big.stat().st_size / 1e6:.1f} MB"
+            f"input: {options.files} files of ~{options.words} words; "
+            f"one file of {big.stat().st_size / 1e6:.1f} MB"
         )
         results = {}
         for jobs in (1, 2):

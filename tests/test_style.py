@@ -13,7 +13,7 @@ from .conftest import REPO
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
 def test_ruff(command: list[str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *command, "classifier", "tests"],
+        [sys.executable, "-m", "ruff", *command, "classifier", "tests", "benchmarks"],
         cwd=REPO,
         capture_output=True,
         text=True,
