@@ -20,7 +20,7 @@ import classifier
 from classifier import batch
 from classifier.cli import app
 from classifier.model import split_text
-from classifier.reading import decode
+from classifier.reading import decode, read_input
 
 PROMO = "Our stem cells are pluripotent and cure paralysis. The treatment has no side effects.\n"
 CAREFUL = "Mesenchymal cells are not pluripotent. Risks include infection and bleeding.\n"
@@ -86,7 +86,11 @@ def test_encodings_are_detected_and_reported(messy: Path) -> None:
     latin, utf16 = records(result.stdout)
     assert latin["encoding"] not in (None, "utf-8")
     assert utf16["encoding"].replace("-", "_").startswith("utf_16")
-    assert any(f["text"] == "cure autism" or "cure" in f["text"] for f in latin["flags"])
+    assert (
+        read_input(str(messy / "latin1.txt")).text
+        == "Caf\u00e9 \u00abmiracle\u00bb: our cells cure autism.\n"
+    )
+    assert read_input(str(messy / "utf16.txt")).text == PROMO
     assert {f["category"] for f in utf16["flags"]} >= {"pluripotency_misstatement"}
 
 
