@@ -79,10 +79,15 @@ class ClinicClaims:
 
 
 def default_model_path() -> object:
-    """The bundled model directory inside the installed package."""
+    """The bundled model: inside the installed package, or in ``models/`` of a source checkout."""
     from importlib import resources
 
-    return resources.files("classifier.models").joinpath("default")
+    try:
+        return resources.files("classifier.models").joinpath("default")
+    except ModuleNotFoundError:
+        from pathlib import Path
+
+        return Path(__file__).resolve().parents[2] / "models" / "default"
 
 
 @Language.factory(
