@@ -64,7 +64,7 @@ def _records(model: Model, items: list[Item]) -> list[dict[str, Any]]:
 
 
 def score_inputs(
-    model: Model, items: Sequence[Discovered], *, jobs: int = 1, chunk_size: int = 8
+    model: Model, items: Sequence[Discovered], *, jobs: int = 1, chunk_size: int = 32
 ) -> Iterator[dict[str, Any]]:
     """One output record per item, in the order given, scored in ``jobs`` processes."""
     prepared: list[Item] = [read_input(STDIN) if d.path == STDIN and not d.error else d for d in items]
