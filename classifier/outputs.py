@@ -10,14 +10,13 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 import sys
-import tempfile
 from collections import Counter
 from pathlib import Path
 from typing import IO, Any
 
 from classifier.errors import InputError
+from classifier.files import write_atomic
 from classifier.rendering import Writer, make_writer, render_html
 
 __all__ = ["Output", "partial_path"]
@@ -104,11 +103,5 @@ class Output:
         self.stream.close()
         if self.name == "html" and complete and self.path is not None:
             records = [json.loads(line) for line in self.target.read_text("utf-8").splitlines()]
-            handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.")
-            with os.fdopen(handle, "w", encoding="utf-8") as page:
-                page.write(render_html(records))
-            umask = os.umask(0)
-            os.umask(umask)
-            os.chmod(temporary, 0o666 & ~umask)
-            os.replace(temporary, self.path)
+            write_atomic(self.path, render_html(records).encode("utf-8"))
             self.target.unlink()

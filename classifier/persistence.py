@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import joblib
 
 from classifier.errors import Errors, ModelIntegrityError, ModelNotFoundError, ModelVersionError
+from classifier.files import write_atomic
 from classifier.scoring import TrainedModel
 
 __all__ = ["CARD_FILE", "MODEL_FILE", "load_model", "read_card", "save_model", "update_card"]
@@ -44,17 +44,6 @@ def library_versions() -> dict[str, str]:
     return {name: metadata.version(name) for name in names}
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
     """Write ``model.joblib`` and ``model_card.json`` into ``directory``; returns the directory."""
     directory = Path(directory)
@@ -71,7 +60,7 @@ def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] 
         sha256=_sha256(model_path),
         library_versions=library_versions(),
     )
-    _write_atomic(directory / CARD_FILE, (json.dumps(full_card, indent=2, sort_keys=True) + "\n").encode())
+    write_atomic(directory / CARD_FILE, (json.dumps(full_card, indent=2, sort_keys=True) + "\n").encode())
     return directory
 
 
@@ -80,7 +69,7 @@ def update_card(directory: str | Path, **fields: Any) -> dict[str, Any]:
     card = read_card(directory)
     card.update(fields)
     data = (json.dumps(card, indent=2, sort_keys=True) + "\n").encode()
-    _write_atomic(Path(directory) / CARD_FILE, data)
+    write_atomic(Path(directory) / CARD_FILE, data)
     return card
 
 
