@@ -47,7 +47,7 @@ def test_score_directory_as_jsonl(folder: Path) -> None:
     assert [Path(r["path"]).name for r in records] == ["a.txt", "b.md", "page.html"]
     assert all(r["error"] is None for r in records)
     assert records[0]["risk"] > records[1]["risk"]
-    assert "pluripotency_misstatement" in {f["category"] for f in records[0]["flags"]}
+    assert "absolute_safety" in {f["category"] for f in records[0]["flags"]}
     html_flags = records[2]["flags"]
     assert html_flags and all("x()" not in f["sentence"] for f in html_flags)
 
