@@ -15,20 +15,9 @@ from importlib import resources
 from pathlib import Path
 
 from classifier.corpus.markup import MarkupError, parse_markup
+from classifier.taxonomy import SPAN_CATEGORIES, get_category
 
-SPAN_LABELS = {
-    "guaranteed_outcome": "high",
-    "absolute_safety": "high",
-    "pluripotency_misstatement": "high",
-    "cure_claim": "high",
-    "regulatory_misstatement": "high",
-    "unsourced_statistic": "medium",
-    "unsupported_proof": "medium",
-    "cure_all": "medium",
-    "superiority_claim": "medium",
-    "testimonial_evidence": "medium",
-    "hype_language": "low",
-}
+SPAN_LABELS = {name: get_category(name).severity for name in SPAN_CATEGORIES}
 
 
 def rough_sentences(text: str) -> int:
