@@ -14,6 +14,7 @@ from classifier.estimator import category_weights
 from classifier.explanations import Qualifiers, describe_feature, explain
 from classifier.features import DocumentFeatures, SentenceFeatures, document_features
 from classifier.flags import Flag, locate_phrase
+from classifier.linear import StackedLinear
 from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
 from classifier.reports import Report, document_risk
@@ -47,6 +48,8 @@ class Scorer:
             [threshold if threshold is not None else model.thresholds[c] for c in model.categories]
         )
         vectorizer = model.estimator.named_steps["features"]
+        self.vectorizer = vectorizer
+        self.linear = StackedLinear(model.estimator)
         self.vocabulary: dict[str, int] = vectorizer.vocabulary_
         self.idf = vectorizer.idf_.astype(np.float32)
         self.ngram_max = vectorizer.analyzer.ngram_max
@@ -61,9 +64,7 @@ class Scorer:
         """Like :meth:`score_docs`, with each flag also as a Span of the doc (label = category)."""
         per_doc = [document_features(doc, cues_key=self.cues_key) for doc in docs]
         strings = [f.as_string() for features in per_doc for f in features.sentences]
-        probabilities = (
-            self.model.estimator.predict_proba(strings) if strings else np.zeros((0, len(self.categories)))
-        )
+        probabilities = self.predict_proba(strings)
         results = []
         row = 0
         for doc, features in zip(docs, per_doc, strict=True):
@@ -86,12 +87,18 @@ class Scorer:
             strings = [f.as_string() for f in document.sentences]
             if not strings:
                 continue
-            probabilities = self.model.estimator.predict_proba(strings)
+            probabilities = self.predict_proba(strings)
             for flag, _ in self._flags(doc, document, probabilities):
                 flags.append(replace(flag, start=flag.start + offset, end=flag.end + offset))
             disclosed = disclosed or document.has_disclosure
         flags.sort(key=lambda f: (f.start, f.end, f.category))
         return self._assemble(flags, disclosed)
+
+    def predict_proba(self, strings: Sequence[str]) -> np.ndarray:
+        """Per-category probabilities of sentence feature strings (the estimator's, computed faster)."""
+        if not strings:
+            return np.zeros((0, len(self.categories)))
+        return self.linear.predict_proba(self.vectorizer.transform(strings))
 
     def _report(
         self, doc: Doc, document: DocumentFeatures, probabilities: np.ndarray

@@ -115,3 +115,19 @@ def test_normalizing_tokenizer_keeps_the_way_back(nlp: Language) -> None:
     assert doc.text == "no side effects"
     start, end = original_offsets(doc, doc[0].idx, doc[2].idx + len(doc[2]))
     assert text[start:end] == text
+
+
+def test_lookup_lemmas_match_spacys_lookup_lemmatizer() -> None:
+    from spacy.lookups import Lookups
+
+    from classifier.pipeline.lemmas import lemma_table
+
+    text = "Patients were treated and the cells regenerated damaged nerves; mice are running studies."
+    ours = spacy.blank("en")
+    ours.add_pipe("clinic_lemmas")
+    theirs = spacy.blank("en")
+    lookups = Lookups()
+    lookups.set_table("lemma_lookup", lemma_table())
+    theirs.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize(lookups=lookups)
+    assert [t.lemma_ for t in ours(text)] == [t.lemma_ for t in theirs(text)]
+    assert [t.lemma_ for t in ours("cells regenerated")] == ["cell", "regenerate"]

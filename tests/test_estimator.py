@@ -9,6 +9,7 @@ from sklearn.model_selection import cross_val_score
 
 from classifier.estimator import category_weights, make_estimator
 from classifier.features import SentenceAnalyzer
+from classifier.linear import StackedLinear
 from classifier.training import choose_thresholds
 
 X = [
@@ -73,3 +74,14 @@ def test_unfitted_estimator_is_refused() -> None:
 
     with pytest.raises(NotFittedError, match="not fitted"):
         Scorer(TrainedModel(make_estimator(), ["cure_claim"], {"cure_claim": 0.5}))
+
+
+def test_stacked_linear_gives_the_pipelines_probabilities() -> None:
+    # A third, never-positive label makes OneVsRest keep a constant predictor for it.
+    labels = np.hstack([Y, np.zeros((len(Y), 1), dtype=int)])
+    with pytest.warns(UserWarning, match="present in all training examples"):
+        estimator = make_estimator(min_df=1, calibration_folds=2).fit(X, labels)
+    queries = ["treatment cure autism\tCUE_CLAIM_cure_claim", "risk vary\tCUE_HEDGE", "unseen word\t"]
+    features = estimator.named_steps["features"].transform(queries)
+    fast = StackedLinear(estimator).predict_proba(features)
+    np.testing.assert_allclose(fast, estimator.predict_proba(queries), atol=1e-6)

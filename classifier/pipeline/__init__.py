@@ -1,7 +1,7 @@
 """spaCy preprocessing: the components and the pipeline that chains them.
 
 Reading order: ``tokenizer`` (normalise, then tokenise) -> ``segmenter``
-(sentences) -> spaCy's lookup ``lemmatizer`` -> ``cues`` (hedges, negation,
+(sentences) -> ``lemmas`` (lookup lemmas) -> ``cues`` (hedges, negation,
 sources, numbers, claim lexicon) -> ``claims`` (the trained model, writing
 flags to ``doc.spans``).
 """

@@ -2,26 +2,14 @@
 
 from __future__ import annotations
 
-from functools import cache
-
 import spacy
 from spacy.language import Language
-from spacy.lookups import Lookups, load_lookups
 
 from classifier.errors import Errors, InputError
+from classifier.pipeline.lemmas import make_lemmatizer  # noqa: F401  (registers clinic_lemmas)
 from classifier.pipeline.tokenizer import NormalizingTokenizer
 
 __all__ = ["build_pipeline", "ensure_preprocessing"]
-
-
-@cache
-def _lemma_tables() -> Lookups:
-    return load_lookups(lang="en", tables=["lemma_lookup"])
-
-
-def _add_lemmatizer(nlp: Language) -> None:
-    lemmatizer = nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
-    lemmatizer.initialize(lookups=_lemma_tables())
 
 
 def ensure_preprocessing(nlp: Language) -> Language:
@@ -29,8 +17,8 @@ def ensure_preprocessing(nlp: Language) -> Language:
     names = set(nlp.pipe_names)
     if not names & {"parser", "senter", "sentencizer", "clinic_sentences"}:
         nlp.add_pipe("clinic_sentences")
-    if "lemmatizer" not in names:
-        _add_lemmatizer(nlp)
+    if not names & {"lemmatizer", "clinic_lemmas"}:
+        nlp.add_pipe("clinic_lemmas")
     if "claim_cues" not in names:
         nlp.add_pipe("claim_cues")
     return nlp

@@ -72,7 +72,7 @@ class ClinicClaims:
         for name, component in self._preprocess.pipeline:
             if name == "clinic_sentences" and doc.has_annotation("SENT_START"):
                 continue
-            if name == "lemmatizer" and doc.has_annotation("LEMMA"):
+            if name in ("lemmatizer", "clinic_lemmas") and doc.has_annotation("LEMMA"):
                 continue
             doc = component(doc)
         return doc
