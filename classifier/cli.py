@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from classifier.errors import ClassifierError
+from classifier.files import write_atomic
 from classifier.reading import discover
 from classifier.rendering import FORMATS
 
@@ -182,8 +183,12 @@ def evaluate(
     json_output: Annotated[
         Path | None, typer.Option("--json", help="Also write the metrics as JSON here.")
     ] = None,
+    markdown_output: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the Markdown report here.")
+    ] = None,
 ) -> None:
-    """Per-category precision, recall and F1 of a model on a labelled split."""
+    """Precision, recall and F1 per category (sentence and span level), confusion table,
+    calibration (Brier score, reliability table) and document risk ROC AUC on a labelled split."""
     import classifier
     from classifier.corpus import read_corpus
     from classifier.evaluation import evaluate_model, format_metrics
@@ -193,10 +198,12 @@ def evaluate(
         metrics = evaluate_model(classifier.load(model), documents)
     except ClassifierError as error:
         raise _fail(str(error)) from error
-    typer.echo(f"Split: {split} ({corpus})\n")
-    typer.echo(format_metrics(metrics))
+    report = f"Split: {split} ({corpus})\n\n{format_metrics(metrics)}\n"
+    typer.echo(report, nl=False)
     if json_output is not None:
-        json_output.write_text(json.dumps({"split": split, **metrics}, indent=2) + "\n", encoding="utf-8")
+        write_atomic(json_output, (json.dumps({"split": split, **metrics}, indent=2) + "\n").encode())
+    if markdown_output is not None:
+        write_atomic(markdown_output, report.encode())
 
 
 @corpus_app.command("build")

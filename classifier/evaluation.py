@@ -1,10 +1,20 @@
-"""Evaluation of a model on labelled documents: sentence, span and document level."""
+"""Evaluation of a model on labelled documents.
+
+- sentence and span level (overlap and exact): precision, recall and F1 per
+  category, micro and macro averages;
+- the category confusion table over sentences;
+- calibration of the sentence probabilities: Brier score and a reliability table;
+- document level: ROC AUC of the document risk score, and ``missing_disclosure``.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
+
+import numpy as np
+from sklearn.metrics import brier_score_loss, roc_auc_score
 
 from classifier.corpus.schema import CorpusDocument
 from classifier.corpus.sentences import split_sentences
@@ -13,6 +23,11 @@ from classifier.reports import Report
 from classifier.taxonomy import SPAN_CATEGORIES
 
 __all__ = ["evaluate_model", "format_metrics"]
+
+#: Label of the "no category" row and column of the confusion table.
+NONE = "(none)"
+#: Equal-width probability bins of the reliability table.
+RELIABILITY_BINS = 10
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
@@ -53,6 +68,7 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
     texts = [d.text for d in documents]
     reports: list[Report] = list(model.score_many(texts))
     sentence = {c: Counter() for c in SPAN_CATEGORIES}
+    confusion = {gold: Counter() for gold in [*SPAN_CATEGORIES, NONE]}
     overlap = {c: Counter() for c in SPAN_CATEGORIES}
     exact = {c: Counter() for c in SPAN_CATEGORIES}
     disclosure = Counter()
@@ -63,6 +79,8 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
             n_sentences += 1
             gold = {s.label for s in document.spans if s.start < end and start < s.end}
             predicted = {f.category for f in flags if start <= f.start < end}
+            for gold_category in gold or {NONE}:
+                confusion[gold_category].update(predicted or {NONE})
             for category in SPAN_CATEGORIES:
                 key = {(True, True): "tp", (False, True): "fp", (True, False): "fn"}.get(
                     (category in gold, category in predicted)
@@ -90,8 +108,68 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
         "sentence": _table(sentence),
         "span_overlap": _table(overlap),
         "span_exact": _table(exact),
+        "confusion": {gold: dict(row) for gold, row in confusion.items()},
+        "calibration": _calibration(model, documents),
+        "document_risk": _document_auc(documents, reports),
         "missing_disclosure": _prf(disclosure["tp"], disclosure["fp"], disclosure["fn"]),
     }
+
+
+def _sentence_probabilities(model: Model, texts: Sequence[str]) -> Iterator[tuple[list, np.ndarray]]:
+    component = model.nlp.get_pipe("clinic_claims")
+    with model.nlp.select_pipes(disable=["clinic_claims"]):
+        for doc in model.nlp.pipe(texts):
+            yield component.scorer.sentence_probabilities(doc)
+
+
+def _calibration(model: Model, documents: Sequence[CorpusDocument]) -> dict[str, Any]:
+    """Brier score per category and overall, and a reliability table pooled over categories.
+
+    A sentence is positive for a category when a gold span of it overlaps the
+    sentence as the model segments it.
+    """
+    truth, predicted = [], []
+    for document, (ranges, probabilities) in zip(
+        documents, _sentence_probabilities(model, [d.text for d in documents]), strict=True
+    ):
+        for (start, end), row in zip(ranges, probabilities, strict=True):
+            gold = {s.label for s in document.spans if s.start < end and start < s.end}
+            truth.append([category in gold for category in SPAN_CATEGORIES])
+            predicted.append(row)
+    y = np.asarray(truth, dtype=int).reshape(-1, len(SPAN_CATEGORIES))
+    p = np.asarray(predicted, dtype=float).reshape(-1, len(SPAN_CATEGORIES))
+    brier = {
+        category: round(float(brier_score_loss(y[:, i], p[:, i], labels=[0, 1])), 4) if len(y) else None
+        for i, category in enumerate(SPAN_CATEGORIES)
+    }
+    flat_y, flat_p = y.ravel(), p.ravel()
+    bins = np.minimum((flat_p * RELIABILITY_BINS).astype(int), RELIABILITY_BINS - 1)
+    table = []
+    for b in range(RELIABILITY_BINS):
+        inside = bins == b
+        count = int(inside.sum())
+        table.append(
+            {
+                "bin": f"{b / RELIABILITY_BINS:.1f}-{(b + 1) / RELIABILITY_BINS:.1f}",
+                "count": count,
+                "mean_predicted": round(float(flat_p[inside].mean()), 4) if count else None,
+                "observed": round(float(flat_y[inside].mean()), 4) if count else None,
+            }
+        )
+    return {
+        "sentences": len(y),
+        "brier": round(float(np.mean((flat_p - flat_y) ** 2)), 4) if len(y) else None,
+        "brier_per_category": brier,
+        "reliability": table,
+    }
+
+
+def _document_auc(documents: Sequence[CorpusDocument], reports: Sequence[Report]) -> dict[str, Any]:
+    """ROC AUC of the report's ``risk`` for telling documents with any gold span from the rest."""
+    gold = [int(bool(d.spans)) for d in documents]
+    risks = [r.risk for r in reports]
+    auc = round(float(roc_auc_score(gold, risks)), 4) if len(set(gold)) == 2 else None
+    return {"roc_auc": auc, "risky_documents": sum(gold), "documents": len(gold)}
 
 
 def _overlaps(start: int, end: int, flag: Any) -> bool:
@@ -128,9 +206,51 @@ def format_metrics(metrics: dict[str, Any]) -> str:
         f"{metrics['span_overlap']['macro_f1']:.3f} | {metrics['span_exact']['macro_f1']:.3f} | |"
     )
     d = metrics["missing_disclosure"]
+    risk = metrics["document_risk"]
+    auc = "n/a (one class only)" if risk["roc_auc"] is None else f"{risk['roc_auc']:.3f}"
     lines += [
+        "",
+        f"Document risk ROC AUC (documents with any gold span vs none): {auc} "
+        f"({risk['risky_documents']} of {risk['documents']} documents risky)",
         "",
         f"missing_disclosure (document level): precision {d['precision']:.3f}, "
         f"recall {d['recall']:.3f}, F1 {d['f1']:.3f}, support {d['support']}",
+        "",
+        *_format_calibration(metrics["calibration"]),
+        "",
+        *_format_confusion(metrics["confusion"]),
     ]
     return "\n".join(lines)
+
+
+def _format_calibration(calibration: dict[str, Any]) -> list[str]:
+    brier = calibration["brier"]
+    lines = [
+        f"Calibration over {calibration['sentences']} sentences x {len(SPAN_CATEGORIES)} categories: "
+        f"Brier score {'n/a' if brier is None else f'{brier:.4f}'}",
+        "",
+        "| probability | cells | mean predicted | observed |",
+        "|---|---|---|---|",
+    ]
+    for row in calibration["reliability"]:
+        if row["count"]:
+            lines.append(
+                f"| {row['bin']} | {row['count']} | {row['mean_predicted']:.3f} | {row['observed']:.3f} |"
+            )
+    return lines
+
+
+def _format_confusion(confusion: dict[str, dict[str, int]]) -> list[str]:
+    columns = [*SPAN_CATEGORIES, NONE]
+    short = {c: "".join(part[0] for part in c.split("_")).upper() for c in SPAN_CATEGORIES} | {NONE: "none"}
+    lines = [
+        "Confusion over sentences (rows: gold categories; columns: predicted, abbreviated, in the row "
+        "order; a sentence with several labels counts in each pair):",
+        "",
+        "| gold \\ predicted | " + " | ".join(short[c] for c in columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    for gold in columns:
+        row = confusion.get(gold, {})
+        lines.append(f"| {gold} | " + " | ".join(str(row.get(c, 0)) for c in columns) + " |")
+    return lines

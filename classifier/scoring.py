@@ -100,6 +100,12 @@ class Scorer:
             return np.zeros((0, len(self.categories)))
         return self.linear.predict_proba(self.vectorizer.transform(strings))
 
+    def sentence_probabilities(self, doc: Doc) -> tuple[list[tuple[int, int]], np.ndarray]:
+        """Each scored sentence of ``doc`` as original-text offsets, and its per-category probabilities."""
+        sentences = document_features(doc, cues_key=self.cues_key).sentences
+        ranges = [original_offsets(doc, f.sentence.start_char, f.sentence.end_char) for f in sentences]
+        return ranges, self.predict_proba([f.as_string() for f in sentences])
+
     def _report(
         self, doc: Doc, document: DocumentFeatures, probabilities: np.ndarray
     ) -> tuple[Report, list[Span]]:

@@ -120,10 +120,14 @@ def test_train_and_evaluate_commands(tiny_corpus: Path, tmp_path: Path) -> None:
         "test",
         "--json",
         str(metrics_file),
+        "--markdown",
+        str(tmp_path / "metrics.md"),
     )
     assert evaluated.exit_code == 0, evaluated.output
     metrics = json.loads(metrics_file.read_text())
     assert metrics["split"] == "test"
+    assert {"confusion", "calibration", "document_risk"} <= set(metrics)
+    assert (tmp_path / "metrics.md").read_text() == evaluated.stdout
     assert set(metrics["sentence"]["per_category"]) >= {"cure_claim", "hype_language"}
 
 
