@@ -1,25 +1,37 @@
 """Text normalisation that survives evasion while keeping every offset.
 
 Clinics (and copy-pasted web pages) hide words from filters with look-alike
-characters, zero-width characters, HTML entities and odd punctuation. The
-normaliser rewrites those to plain text and records, for every character of
-the normalised text, which range of the original text it came from, so that
+characters, zero-width characters, HTML entities and odd punctuation, and
+with words spelt around a filter: digits for letters ("n0 side-effects",
+"cur3s"), hyphens or dots inside a word ("mir-acle", "c.u.r.e") and spaced
+letters ("s a f e"). The normaliser rewrites those to plain text in two
+passes (characters, then words) and records, for every character of the
+normalised text, which range of the original text it came from, so that
 anything found in the normalised text maps back to the exact original slice.
+
+A respelt word is only rewritten when the result is a known English word
+(the forms and lemmas of spacy-lookups-data's lookup table, plus our claim
+lexicon) and the original is not, so "B12", "10am", "side-effect" and
+"COVID-19" stay as they are.
 """
 
 from __future__ import annotations
 
+import gzip
 import html
+import json
 import re
 import unicodedata
 from array import array
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 
 __all__ = ["NormalizedText", "normalize"]
 
 # Cyrillic and Greek letters that look like Latin ones; replaced only when they
-# stand next to a Latin letter, i.e. inside a word written in Latin script.
+# stand next to a Latin letter or a digit, i.e. inside a word written in Latin script.
 _CONFUSABLES = {
     "а": "a",
     "е": "e",
@@ -141,8 +153,17 @@ class NormalizedText:
         return self.starts[start], self.ends[end - 1]
 
 
-def _replacement(match: re.Match[str], text: str) -> str:
-    token = match.group(0)
+def _in_latin_word(text: str, start: int, end: int) -> bool:
+    """Whether the run of letters and digits around ``text[start:end]`` holds an ASCII one."""
+    while start > 0 and text[start - 1].isalnum():
+        start -= 1
+    while end < len(text) and text[end].isalnum():
+        end += 1
+    return any(c.isascii() and c.isalnum() for c in text[start:end])
+
+
+def _replacement(text: str, start: int, end: int) -> str:
+    token = text[start:end]
     if token.startswith("&"):
         return "".join(_translate(c) if not c.isascii() else c for c in html.unescape(token))
     if token.startswith("."):
@@ -152,35 +173,135 @@ def _replacement(match: re.Match[str], text: str) -> str:
     if unicodedata.category(token[0]) in ("Cf", "Mn") and len(token) == 1:
         return ""
     if token in _CONFUSABLES:
-        before = text[match.start() - 1] if match.start() else " "
-        after = text[match.end()] if match.end() < len(text) else " "
-        if (before.isascii() and before.isalpha()) or (after.isascii() and after.isalpha()):
-            return _CONFUSABLES[token]
-        return token
+        return _CONFUSABLES[token] if _in_latin_word(text, start, end) else token
     return _translate(token)
 
 
+# Digits and signs used for letters, tried in this order ("1" may be "l" or "i").
+_LEET = {"0": "o", "1": "li", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+# Where a respelt word may be: a letter next to a digit or sign, a hyphen or dot
+# between letters, or spaced single letters. The word around it is then checked.
+_RESPELT_SEED = re.compile(
+    r"[A-Za-z][013457@$]|[013457@$][A-Za-z]|[A-Za-z][-.][A-Za-z]|\b(?:[A-Za-z] ){2,}[A-Za-z]\b"
+)
+_WORD_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@$.-_")
+# Numbers with a unit, not respellings: 10am, 3D, 2nd, 5mg, 4x.
+_NUMBER_WITH_UNIT = re.compile(
+    r"\d+(?:st|nd|rd|th|am|pm|d|x|k|m|b|mg|ml|kg|g|cc|s|h|hrs?|min|yrs?|mm|cm|km|lbs?|iu|mcg)", re.IGNORECASE
+)
+
+
+def _respelt_words(text: str) -> Iterator[tuple[int, int]]:
+    """Ranges of candidate respelt words, in order and without overlaps."""
+    cursor = 0
+    for seed in _RESPELT_SEED.finditer(text):
+        if seed.start() < cursor:
+            continue
+        if " " in seed.group(0):
+            start, end = seed.span()
+        else:
+            start, end = seed.start(), seed.end()
+            while start > cursor and text[start - 1] in _WORD_CHARS:
+                start -= 1
+            while end < len(text) and text[end] in _WORD_CHARS:
+                end += 1
+            while start < end and text[start] in ".-_":
+                start += 1
+            while end > start and text[end - 1] in ".-_":
+                end -= 1
+        cursor = end
+        yield start, end
+
+
+@cache
+def known_words() -> frozenset[str]:
+    """Lower-case English words: spacy-lookups-data's lemma lookup forms and lemmas, and our lexicon."""
+    with resources.files("spacy_lookups_data").joinpath("data/en_lemma_lookup.json.gz").open("rb") as raw:
+        table = json.load(gzip.open(raw))
+    words = set(table) | set(table.values())
+    lexicon = json.loads(resources.files("classifier.data").joinpath("lexicon.json").read_text("utf-8"))
+    for key in ("hedge", "negation", "reporting", "disclosure", "conditions"):
+        words.update(w for phrase in lexicon[key] for w in re.findall(r"[a-z]+", phrase.lower()))
+    for phrases in lexicon["claim"].values():
+        words.update(w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower()))
+    return frozenset(w.lower() for w in words)
+
+
+def _unleet(word: str, known: frozenset[str]) -> str | None:
+    candidates = [""]
+    for char in word:
+        options = _LEET.get(char, char)
+        candidates = [c + o for c in candidates for o in options][:8]
+    for candidate in candidates:
+        if candidate.isalpha() and candidate.lower() in known:
+            return candidate.upper() if word.isupper() and len(word) > 1 else candidate
+    return None
+
+
+def _respelling(text: str, start: int, end: int) -> str:
+    word = text[start:end]
+    known = known_words()
+    if word.lower() in known:
+        return word
+    pieces = re.split(r"([-. ])", word)
+    for i in range(0, len(pieces), 2):
+        piece = pieces[i]
+        if any(c in _LEET for c in piece) and piece.lower() not in known:
+            if not _NUMBER_WITH_UNIT.fullmatch(piece):
+                pieces[i] = _unleet(piece, known) or piece
+    parts = pieces[0::2]
+    joined = "".join(parts)
+    if len(parts) > 1 and len(joined) >= 4 and joined.lower() in known:
+        if " " in word or any(len(p) == 1 or p.lower() not in known for p in parts):
+            return joined
+    return "".join(pieces)
+
+
 def normalize(text: str) -> NormalizedText:
-    """Normalise ``text`` (NFKC, zero-width characters, look-alike letters,
-    curly quotes and dashes, HTML entities, repeated ``!`` and ``?``)."""
+    """Normalise ``text``: NFKC, zero-width characters, look-alike letters,
+    curly quotes and dashes, HTML entities, repeated ``!`` and ``?``; then
+    words respelt with digits, inner hyphens or dots, or spaced letters."""
+    characters = _rewrite(text, (m.span() for m in _SPECIAL.finditer(text)), _replacement)
+    words = _rewrite(characters.text, _respelt_words(characters.text), _respelling)
+    if words.starts is None or words.ends is None:
+        return characters
+    if characters.starts is None or characters.ends is None:
+        return NormalizedText(text=words.text, original=text, starts=words.starts, ends=words.ends)
+    first_starts, first_ends = characters.starts, characters.ends
+    return NormalizedText(
+        text=words.text,
+        original=text,
+        starts=array("l", (first_starts[i] for i in words.starts)),
+        ends=array("l", (first_ends[i - 1] for i in words.ends)),
+    )
+
+
+def _rewrite(
+    text: str, ranges: Iterable[tuple[int, int]], replace: Callable[[str, int, int], str]
+) -> NormalizedText:
+    """Replace each of the ordered, disjoint ``ranges`` of ``text`` by ``replace(text, start, end)``,
+    keeping the offset map."""
     pieces: list[str] = []
     starts = array("l")
     ends = array("l")
     cursor = 0
     changed = False
-    for match in _SPECIAL.finditer(text):
-        replacement = _replacement(match, text)
-        if replacement == match.group(0):
+    for start, end in ranges:
+        replacement = replace(text, start, end)
+        if replacement == text[start:end]:
             continue
         changed = True
-        plain = text[cursor : match.start()]
-        pieces.append(plain)
-        starts.extend(range(cursor, match.start()))
-        ends.extend(range(cursor + 1, match.start() + 1))
+        pieces.append(text[cursor:start])
+        starts.extend(range(cursor, start))
+        ends.extend(range(cursor + 1, start + 1))
         pieces.append(replacement)
-        starts.extend([match.start()] * len(replacement))
-        ends.extend([match.end()] * len(replacement))
-        cursor = match.end()
+        if len(replacement) == end - start:  # letter for letter ("n0" -> "no"): keep the fine map
+            starts.extend(range(start, end))
+            ends.extend(range(start + 1, end + 1))
+        else:
+            starts.extend([start] * len(replacement))
+            ends.extend([end] * len(replacement))
+        cursor = end
     if not changed:
         return NormalizedText(text=text, original=text)
     pieces.append(text[cursor:])

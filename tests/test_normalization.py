@@ -17,6 +17,15 @@ from classifier.normalization import normalize
         ("risk&#8209;free &amp; safe", "risk-free & safe"),
         ("Amazing!!!! Really???", "Amazing! Really?"),
         ("caf\u00e9 stays", "caf\u00e9 stays"),
+        ("N0 side effects, it cur3s pa1n", "NO side effects, it cures pain"),
+        ("100% s@fe and pr0ven", "100% safe and proven"),
+        ("ce11s and 5tem", "cells and stem"),
+        ("a mir-acle c.u.r.e.", "a miracle cure."),
+        ("s a f e and e f f e c t i v e", "safe and effective"),
+        ("r\u0435g\u0435n3r\u0430t\u0435s \u04413lls", "regenerates cells"),
+        ("B12 at 10am, 3D, 2nd, COVID-19, $500", "B12 at 10am, 3D, 2nd, COVID-19, $500"),
+        ("side-effect free e.g. U.S.A. stem-cell", "side-effect free e.g. U.S.A. stem-cell"),
+        ("x7q3 and @clinic", "x7q3 and @clinic"),
     ],
     ids=[
         "ascii",
@@ -28,6 +37,15 @@ from classifier.normalization import normalize
         "entities",
         "repeated-punctuation",
         "accents",
+        "leet-digits",
+        "leet-signs",
+        "leet-ambiguous-one",
+        "inner-hyphen-and-dots",
+        "spaced-letters",
+        "cyrillic-and-digits",
+        "numbers-with-units-stay",
+        "real-hyphenation-stays",
+        "unknown-words-stay",
     ],
 )
 def test_normalize_text(text: str, expected: str) -> None:
@@ -40,6 +58,7 @@ def test_normalize_text(text: str, expected: str) -> None:
         "n\u200bo s\u0456de effects &amp; \uff53afe!!!",
         "caf\u00e9 \u201cmiracle\u201d\u2026 \ufb01x",
         "ascii only",
+        "N0 s1de-effects, c.u.r.e and s a f e \u04413lls!!",
     ],
 )
 def test_every_word_maps_back_to_its_original_slice(text: str) -> None:
