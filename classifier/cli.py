@@ -206,6 +206,39 @@ def evaluate(
         write_atomic(markdown_output, report.encode())
 
 
+@app.command()
+def evasion(
+    model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
+    corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
+    split: Annotated[str, typer.Option(help="train, dev or test.")] = "dev",
+    seed: Annotated[int, typer.Option(help="Seed of the random perturbation choices.")] = 0,
+    json_output: Annotated[
+        Path | None, typer.Option("--json", help="Also write the results as JSON here.")
+    ] = None,
+    markdown_output: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the Markdown table here.")
+    ] = None,
+) -> None:
+    """Recall on a split's risky sentences as written and after each evasion perturbation
+    (digits, look-alike letters, zero-width characters, hyphens and spaces, capitals, synonyms,
+    a claim split over two sentences)."""
+    import classifier
+    from classifier.corpus import read_corpus
+    from classifier.evasion import evasion_suite, format_evasion
+
+    try:
+        documents = read_corpus(corpus, splits=[split])
+        result = evasion_suite(classifier.load(model), documents, seed=seed)
+    except ClassifierError as error:
+        raise _fail(str(error)) from error
+    report = f"Evasion suite, split: {split} ({corpus})\n\n{format_evasion(result)}\n"
+    typer.echo(report, nl=False)
+    if json_output is not None:
+        write_atomic(json_output, (json.dumps({"split": split, **result}, indent=2) + "\n").encode())
+    if markdown_output is not None:
+        write_atomic(markdown_output, report.encode())
+
+
 @corpus_app.command("build")
 def corpus_build(
     sources: Annotated[list[Path], typer.Argument(help="Authoring markup files (datasets/source/*.md).")],

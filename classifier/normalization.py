@@ -213,21 +213,37 @@ def _respelt_words(text: str) -> Iterator[tuple[int, int]]:
         yield start, end
 
 
+#: Words rarer than this log-probability in spacy-lookups-data's table are not "known".
+_COMMON = -15.0
+_RARE = -16.0
+
+
 @cache
-def known_words() -> frozenset[str]:
-    """Lower-case English words: spacy-lookups-data's lemma lookup forms and lemmas, and our lexicon."""
-    with resources.files("spacy_lookups_data").joinpath("data/en_lemma_lookup.json.gz").open("rb") as raw:
-        table = json.load(gzip.open(raw))
-    words = set(table) | set(table.values())
+def known_words() -> dict[str, float]:
+    """Lower-case English words with a log-probability: the common words of spacy-lookups-data's
+    probability table, the forms and lemmas of its lemma table, and our lexicon.
+
+    Loaded on first use (about a second), which only text with a respelling candidate pays.
+    """
+    data = resources.files("spacy_lookups_data").joinpath("data")
+    with data.joinpath("en_lexeme_prob.json.gz").open("rb") as raw:
+        probabilities = json.load(gzip.open(raw))
+    with data.joinpath("en_lemma_lookup.json.gz").open("rb") as raw:
+        lemmas = json.load(gzip.open(raw))
     lexicon = json.loads(resources.files("classifier.data").joinpath("lexicon.json").read_text("utf-8"))
-    for key in ("hedge", "negation", "reporting", "disclosure", "conditions"):
-        words.update(w for phrase in lexicon[key] for w in re.findall(r"[a-z]+", phrase.lower()))
-    for phrases in lexicon["claim"].values():
-        words.update(w for phrase in phrases for w in re.findall(r"[a-z]+", phrase.lower()))
-    return frozenset(w.lower() for w in words)
+    phrases = [
+        p for key in ("hedge", "negation", "reporting", "disclosure", "conditions") for p in lexicon[key]
+    ]
+    phrases += [p for group in lexicon["claim"].values() for p in group]
+    words = {w: p for w, p in probabilities.items() if p >= _COMMON and w.isalpha() and w.islower()}
+    for word in [*lemmas, *lemmas.values(), *(w for p in phrases for w in re.findall(r"[a-z]+", p.lower()))]:
+        word = word.lower()
+        if word.isalpha() and word not in words:
+            words[word] = max(probabilities.get(word, _RARE), _RARE)
+    return words
 
 
-def _unleet(word: str, known: frozenset[str]) -> str | None:
+def _unleet(word: str, known: dict[str, float]) -> str | None:
     candidates = [""]
     for char in word:
         options = _LEET.get(char, char)
@@ -251,10 +267,31 @@ def _respelling(text: str, start: int, end: int) -> str:
                 pieces[i] = _unleet(piece, known) or piece
     parts = pieces[0::2]
     joined = "".join(parts)
-    if len(parts) > 1 and len(joined) >= 4 and joined.lower() in known:
-        if " " in word or any(len(p) == 1 or p.lower() not in known for p in parts):
+    if "." in word and all(len(p) == 1 and p.isupper() for p in parts):
+        return word  # an abbreviation: U.S.A., N.H.S.
+    if len(parts) > 1 and len(joined) >= 3 and joined.lower() in known:
+        # "be-come" and "mir-acle" are joined; "side-effect" and "stem-cell" are real compounds.
+        if " " in word or any(len(p) <= 2 or p.lower() not in known for p in parts):
             return joined
+    if " " in word:  # several spaced words in a row: "v e r y s a f e" -> "very safe"
+        return " ".join(_segment(joined, known) or [word])
     return "".join(pieces)
+
+
+def _segment(letters: str, known: dict[str, float]) -> list[str] | None:
+    """Split ``letters`` into the likeliest sequence of known words, if there is one."""
+    best: list[tuple[float, list[str]] | None] = [(0.0, [])] + [None] * len(letters)
+    for end in range(1, len(letters) + 1):
+        for start in range(max(0, end - 20), end):
+            before = best[start]
+            piece = letters[start:end]
+            if before is None or (len(piece) == 1 and piece.lower() not in ("a", "i")):
+                continue
+            logprob = known.get(piece.lower())
+            if logprob is not None and (best[end] is None or before[0] + logprob > best[end][0]):
+                best[end] = (before[0] + logprob, [*before[1], piece])
+    found = best[-1]
+    return None if found is None else found[1]
 
 
 def normalize(text: str) -> NormalizedText:

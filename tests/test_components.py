@@ -122,7 +122,7 @@ def test_lookup_lemmas_match_spacys_lookup_lemmatizer() -> None:
 
     from classifier.pipeline.lemmas import lemma_table
 
-    text = "Patients were treated and the cells regenerated damaged nerves; mice are running studies."
+    text = "patients were treated and the cells regenerated damaged nerves; mice are running studies."
     ours = spacy.blank("en")
     ours.add_pipe("clinic_lemmas")
     theirs = spacy.blank("en")
@@ -131,3 +131,5 @@ def test_lookup_lemmas_match_spacys_lookup_lemmatizer() -> None:
     theirs.add_pipe("lemmatizer", config={"mode": "lookup"}).initialize(lookups=lookups)
     assert [t.lemma_ for t in ours(text)] == [t.lemma_ for t in theirs(text)]
     assert [t.lemma_ for t in ours("cells regenerated")] == ["cell", "regenerate"]
+    # Unlike spaCy's, capitalised words fall back to the lower-case entry.
+    assert [t.lemma_ for t in ours("CURES Patients")] == ["cure", "patient"]

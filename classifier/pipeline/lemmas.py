@@ -4,7 +4,9 @@ spaCy's ``lemmatizer`` in lookup mode asks the table once per token. This
 component reads the English ``lemma_lookup`` table of spacy-lookups-data the
 same way (by the token's text, falling back to the text itself), but keeps a
 per-word cache and writes every lemma of a doc with one ``Doc.from_array``,
-which makes it several times faster. The lemmas are the same.
+which makes it several times faster. One difference: a word that is not in
+the table as written is also looked up in lower case, so "CURES" and "Cures"
+get the lemma "cure" (shouting in capitals is a common way to sell).
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ def lemma_table() -> Table:
 
 
 class LookupLemmatizer:
-    """Set ``token.lemma`` from the lookup table; words not in it are their own lemma."""
+    """Set ``token.lemma`` from the lookup table (as written, else lower-cased); words not in it
+    are their own lemma."""
 
     def __init__(self, nlp: Language, name: str = "clinic_lemmas", *, overwrite: bool = False) -> None:
         self.name = name
@@ -46,7 +49,10 @@ class LookupLemmatizer:
 
     def _lookup(self, orth: int) -> int:
         text = self.strings[orth]
-        lemma = self.strings.add(self.table.get(text, text))
+        found = self.table.get(text)
+        if found is None and not text.islower():
+            found = self.table.get(text.lower())
+        lemma = self.strings.add(found if found is not None else text)
         self._lemma_of[orth] = lemma
         return lemma
 
