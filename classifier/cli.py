@@ -239,6 +239,56 @@ def evasion(
         write_atomic(markdown_output, report.encode())
 
 
+@app.command()
+def baselines(
+    model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
+    corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
+    split: Annotated[
+        str, typer.Option(help="The split to measure on: dev while choosing, test for the final table.")
+    ] = "dev",
+    only: Annotated[
+        list[str] | None,
+        typer.Option(help="Run only these baselines (repeatable): keywords, spacy_textcat, embeddings."),
+    ] = None,
+    json_output: Annotated[
+        Path | None, typer.Option("--json", help="Also write the results as JSON here.")
+    ] = None,
+    markdown_output: Annotated[
+        Path | None, typer.Option("--markdown", help="Also write the Markdown table here.")
+    ] = None,
+) -> None:
+    """Train the baselines on the train split (thresholds on dev) and compare them with the
+    classifier on a split: F1 per category, macro F1 and throughput."""
+    import classifier
+    from classifier.baselines import BASELINES, compare, format_comparison
+    from classifier.corpus import read_corpus
+
+    names = only or list(BASELINES)
+    unknown = sorted(set(names) - set(BASELINES))
+    if unknown:
+        raise typer.BadParameter(
+            f"unknown baseline(s) {unknown}; choose from {sorted(BASELINES)}.", param_hint="--only"
+        )
+    try:
+        by_split = {name: read_corpus(corpus, splits=[name]) for name in {"train", "dev", split}}
+        result = compare(
+            classifier.load(model),
+            by_split["train"],
+            by_split["dev"],
+            by_split[split],
+            names,
+            progress=lambda message: typer.echo(message, err=True),
+        )
+    except ClassifierError as error:
+        raise _fail(str(error)) from error
+    report = f"Baselines, split: {split} ({corpus})\n\n{format_comparison(result)}\n"
+    typer.echo(report, nl=False)
+    if json_output is not None:
+        write_atomic(json_output, (json.dumps({"split": split, **result}, indent=2) + "\n").encode())
+    if markdown_output is not None:
+        write_atomic(markdown_output, report.encode())
+
+
 @corpus_app.command("build")
 def corpus_build(
     sources: Annotated[list[Path], typer.Argument(help="Authoring markup files (datasets/source/*.md).")],

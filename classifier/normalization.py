@@ -218,29 +218,43 @@ _COMMON = -15.0
 _RARE = -16.0
 
 
+#: Where :func:`known_words` comes from; rebuild it with :func:`write_known_words`.
+KNOWN_WORDS_FILE = "known_words.json.gz"
+
+
 @cache
 def known_words() -> dict[str, float]:
-    """Lower-case English words with a log-probability: the common words of spacy-lookups-data's
-    probability table, the forms and lemmas of its lemma table, and our lexicon.
+    """Lower-case English words with a log-probability (see :func:`build_known_words`),
+    read from the package's data on first use."""
+    with resources.files("classifier.data").joinpath(KNOWN_WORDS_FILE).open("rb") as raw:
+        return json.load(gzip.open(raw))
 
-    Loaded on first use (about a second), which only text with a respelling candidate pays.
-    """
+
+def build_known_words() -> dict[str, float]:
+    """The common words of spacy-lookups-data's probability table, the forms and lemmas of its
+    lemma table, and the words of our lexicon, each with a log-probability (one decimal)."""
     data = resources.files("spacy_lookups_data").joinpath("data")
     with data.joinpath("en_lexeme_prob.json.gz").open("rb") as raw:
         probabilities = json.load(gzip.open(raw))
     with data.joinpath("en_lemma_lookup.json.gz").open("rb") as raw:
         lemmas = json.load(gzip.open(raw))
     lexicon = json.loads(resources.files("classifier.data").joinpath("lexicon.json").read_text("utf-8"))
-    phrases = [
-        p for key in ("hedge", "negation", "reporting", "disclosure", "conditions") for p in lexicon[key]
-    ]
+    groups = ("hedge", "negation", "reporting", "disclosure", "conditions")
+    phrases = [p for key in groups for p in lexicon[key]]
     phrases += [p for group in lexicon["claim"].values() for p in group]
     words = {w: p for w, p in probabilities.items() if p >= _COMMON and w.isalpha() and w.islower()}
     for word in [*lemmas, *lemmas.values(), *(w for p in phrases for w in re.findall(r"[a-z]+", p.lower()))]:
         word = word.lower()
         if word.isalpha() and word not in words:
             words[word] = max(probabilities.get(word, _RARE), _RARE)
-    return words
+    return {word: round(words[word], 1) for word in sorted(words)}
+
+
+def write_known_words(path: str) -> None:
+    """Write :func:`build_known_words` to ``path`` (gzip'd JSON), reproducibly (no timestamp)."""
+    payload = json.dumps(build_known_words(), separators=(",", ":")).encode("utf-8")
+    with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed:
+        compressed.write(payload)
 
 
 def _unleet(word: str, known: dict[str, float]) -> str | None:
