@@ -4,9 +4,9 @@ spaCy's ``lemmatizer`` in lookup mode asks the table once per token. This
 component reads the English ``lemma_lookup`` table of spacy-lookups-data the
 same way (by the token's text, falling back to the text itself), but keeps a
 per-word cache and writes every lemma of a doc with one ``Doc.from_array``,
-which makes it several times faster. One difference: a word that is not in
-the table as written is also looked up in lower case, so "CURES" and "Cures"
-get the lemma "cure" (shouting in capitals is a common way to sell).
+which makes it several times faster. One difference: a word in capitals that
+is not in the table as written is also looked up in lower case, so "CURES"
+gets the lemma "cure" (shouting in capitals is a common way to sell).
 """
 
 from __future__ import annotations
@@ -29,8 +29,8 @@ def lemma_table() -> Table:
 
 
 class LookupLemmatizer:
-    """Set ``token.lemma`` from the lookup table (as written, else lower-cased); words not in it
-    are their own lemma."""
+    """Set ``token.lemma`` from the lookup table (as written; words in capitals also lower-cased);
+    words not in it are their own lemma."""
 
     def __init__(self, nlp: Language, name: str = "clinic_lemmas", *, overwrite: bool = False) -> None:
         self.name = name
@@ -50,7 +50,7 @@ class LookupLemmatizer:
     def _lookup(self, orth: int) -> int:
         text = self.strings[orth]
         found = self.table.get(text)
-        if found is None and not text.islower():
+        if found is None and text.isupper():
             found = self.table.get(text.lower())
         lemma = self.strings.add(found if found is not None else text)
         self._lemma_of[orth] = lemma
