@@ -256,6 +256,9 @@ def baselines(
     markdown_output: Annotated[
         Path | None, typer.Option("--markdown", help="Also write the Markdown table here.")
     ] = None,
+    update_card: Annotated[
+        bool, typer.Option("--update-card", help="Also record the table in the model's card (`comparison`).")
+    ] = False,
 ) -> None:
     """Train the baselines on the train split (thresholds on dev) and compare them with the
     classifier on a split: F1 per category, macro F1 and throughput."""
@@ -283,6 +286,11 @@ def baselines(
         raise _fail(str(error)) from error
     report = f"Baselines, split: {split} ({corpus})\n\n{format_comparison(result)}\n"
     typer.echo(report, nl=False)
+    if update_card:
+        from classifier.persistence import update_card as record
+        from classifier.pipeline.claims import default_model_path
+
+        record(Path(str(model or default_model_path())), comparison={"split": split, **result})
     if json_output is not None:
         write_atomic(json_output, (json.dumps({"split": split, **result}, indent=2) + "\n").encode())
     if markdown_output is not None:

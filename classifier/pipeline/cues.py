@@ -19,6 +19,8 @@ from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
+from classifier.pipeline.tokenizer import doc_text
+
 __all__ = ["CUES_KEY", "ClaimCues", "CueKind"]
 
 #: Default ``doc.spans`` key of the cue annotations.
@@ -160,7 +162,7 @@ class ClaimCues:
         by_label: dict[int, list[Span]] = defaultdict(list)
         for label, start, end in [*self.phrases(doc, as_spans=False), *self.patterns(doc, as_spans=False)]:
             by_label[label].append(Span(doc, start, end, label=label))
-        for match in _IDENTIFIERS.finditer(doc.text):
+        for match in _IDENTIFIERS.finditer(doc_text(doc)):
             span = doc.char_span(match.start(), match.end(), label=CueKind.SOURCE, alignment_mode="expand")
             if span is not None:
                 by_label[span.label].append(span)

@@ -14,6 +14,8 @@ __all__ = ["NORMALIZED_KEY", "NormalizingTokenizer", "original_offsets"]
 
 #: ``doc.user_data`` key holding the NormalizedText when normalisation changed the text.
 NORMALIZED_KEY = "classifier.normalized"
+#: ``doc.user_data`` key holding ``doc.text`` (spaCy rebuilds ``doc.text`` token by token on each call).
+TEXT_KEY = "classifier.text"
 
 
 class NormalizingTokenizer:
@@ -30,6 +32,7 @@ class NormalizingTokenizer:
     def __call__(self, text: str) -> Doc:
         normalized = normalize(text)
         doc = self.tokenizer(normalized.text)
+        doc.user_data[TEXT_KEY] = normalized.text
         if normalized.starts is not None:
             doc.user_data[NORMALIZED_KEY] = normalized
         return doc
@@ -71,7 +74,13 @@ def original_offsets(doc: Doc, start: int, end: int) -> tuple[int, int]:
     return normalized.to_original(start, end)
 
 
+def doc_text(doc: Doc) -> str:
+    """``doc.text``, from the tokenizer's copy when there is one (much cheaper)."""
+    text = doc.user_data.get(TEXT_KEY)
+    return doc.text if text is None else text
+
+
 def original_text(doc: Doc) -> str:
     """The text given to the pipeline, before normalisation."""
     normalized: NormalizedText | None = doc.user_data.get(NORMALIZED_KEY)
-    return doc.text if normalized is None else normalized.original
+    return doc_text(doc) if normalized is None else normalized.original
