@@ -175,6 +175,15 @@ def train(
     typer.echo(format_metrics(card["dev_metrics"]))
 
 
+def _emit(report: str, result: dict, json_output: Path | None, markdown_output: Path | None) -> None:
+    """Print a Markdown ``report``; also write it and the JSON ``result`` where asked."""
+    typer.echo(report, nl=False)
+    if json_output is not None:
+        write_atomic(json_output, (json.dumps(result, indent=2) + "\n").encode())
+    if markdown_output is not None:
+        write_atomic(markdown_output, report.encode())
+
+
 @app.command()
 def evaluate(
     model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
@@ -199,11 +208,7 @@ def evaluate(
     except ClassifierError as error:
         raise _fail(str(error)) from error
     report = f"Split: {split} ({corpus})\n\n{format_metrics(metrics)}\n"
-    typer.echo(report, nl=False)
-    if json_output is not None:
-        write_atomic(json_output, (json.dumps({"split": split, **metrics}, indent=2) + "\n").encode())
-    if markdown_output is not None:
-        write_atomic(markdown_output, report.encode())
+    _emit(report, {"split": split, **metrics}, json_output, markdown_output)
 
 
 @app.command()
@@ -232,11 +237,7 @@ def evasion(
     except ClassifierError as error:
         raise _fail(str(error)) from error
     report = f"Evasion suite, split: {split} ({corpus})\n\n{format_evasion(result)}\n"
-    typer.echo(report, nl=False)
-    if json_output is not None:
-        write_atomic(json_output, (json.dumps({"split": split, **result}, indent=2) + "\n").encode())
-    if markdown_output is not None:
-        write_atomic(markdown_output, report.encode())
+    _emit(report, {"split": split, **result}, json_output, markdown_output)
 
 
 @app.command()
@@ -285,16 +286,12 @@ def baselines(
     except ClassifierError as error:
         raise _fail(str(error)) from error
     report = f"Baselines, split: {split} ({corpus})\n\n{format_comparison(result)}\n"
-    typer.echo(report, nl=False)
+    _emit(report, {"split": split, **result}, json_output, markdown_output)
     if update_card:
         from classifier.persistence import update_card as record
         from classifier.pipeline.claims import default_model_path
 
         record(Path(str(model or default_model_path())), comparison={"split": split, **result})
-    if json_output is not None:
-        write_atomic(json_output, (json.dumps({"split": split, **result}, indent=2) + "\n").encode())
-    if markdown_output is not None:
-        write_atomic(markdown_output, report.encode())
 
 
 @corpus_app.command("build")
