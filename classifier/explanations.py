@@ -4,6 +4,7 @@ around the claim and the evidence that drove the model."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from classifier.features import NEGATED_PREFIX
 from classifier.taxonomy import Category
@@ -40,6 +41,7 @@ class Qualifiers:
     sources: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=65536)
 def describe_feature(name: str) -> str:
     """A reader-facing description of a model feature name."""
     if name in _CUE_WORDS:

@@ -11,8 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
+from spacy.attrs import LEMMA, ORTH
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
+from spacy.vocab import Vocab
 
 from classifier.pipeline.cues import CUES_KEY, CueKind
 
@@ -22,6 +26,7 @@ _KEEP_PUNCT = frozenset({"%"})
 _BULLETS = frozenset({"•", "-", "*", "·", "–", "—", "▪", "●", "✓", "✔", "→", ">"})
 _SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
 _FIRST_PERSON = frozenset({"we", "our", "us", "ours"})
+_PERSON_CUES = {word: "CUE_YOU" for word in _SECOND_PERSON} | {word: "CUE_WE" for word in _FIRST_PERSON}
 NEGATED_PREFIX = "NEG_"
 _QUALIFIERS = frozenset({CueKind.HEDGE, CueKind.NEGATION, CueKind.SOURCE})
 
@@ -76,10 +81,45 @@ class SentenceAnalyzer:
         return hash(self.ngram_max)
 
 
-def _word_form(token: object) -> str:
-    if token.like_num:  # type: ignore[attr-defined]
-        return "NUM100" if token.text == "100" else "NUM"  # type: ignore[attr-defined]
-    return (token.lemma_ or token.text).lower()  # type: ignore[attr-defined]
+_EXCLAIM, _QUOTE, _HUNDRED = (get_string_id(text) for text in ("!", '"', "100"))
+_KEEP_PUNCT_IDS = frozenset(get_string_id(text) for text in _KEEP_PUNCT)
+_BULLET_IDS = frozenset(get_string_id(text) for text in _BULLETS)
+_MARKS = {_EXCLAIM: "CUE_EXCLAIM", _QUOTE: "CUE_QUOTE"}
+
+
+class _TokenView(NamedTuple):
+    """What the features read of one token; the same for every token of one (orth, lemma)."""
+
+    form: str | None  # the word form, or None for spaces and punctuation that are left out
+    blank: bool  # space or punctuation
+    space: bool
+    mark: str | None  # the cue an omitted "!" or '"' adds
+    bullet: bool
+
+
+# Token views by (orth id, lemma id). String ids are the same in every vocab
+# (symbols or hashes of the strings), and lexical flags depend on the orth
+# alone, so one cache serves every pipeline.
+_VIEWS: dict[tuple[int, int], _TokenView] = {}
+_VIEWS_LIMIT = 500_000
+
+
+def _token_view(key: tuple[int, int], vocab: Vocab) -> _TokenView:
+    orth, lemma = key
+    lexeme = vocab[orth]
+    if lexeme.is_space or (lexeme.is_punct and orth not in _KEEP_PUNCT_IDS):
+        form = None
+    elif lexeme.like_num:
+        form = "NUM100" if orth == _HUNDRED else "NUM"
+    else:
+        form = ((vocab.strings[lemma] if lemma else "") or lexeme.orth_).lower()
+    view = _TokenView(
+        form, lexeme.is_space or lexeme.is_punct, lexeme.is_space, _MARKS.get(orth), orth in _BULLET_IDS
+    )
+    if len(_VIEWS) >= _VIEWS_LIMIT:
+        _VIEWS.clear()
+    _VIEWS[key] = view
+    return view
 
 
 def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures:
@@ -88,11 +128,15 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     A disclosure cue counts unless it stands inside a negation scope
     ("no risk of infection" discloses nothing).
     """
-    sentences = [s for s in doc.sents if not all(t.is_space or t.is_punct for t in s)]
+    # Tokens are read as (orth, lemma) arrays and looked up in a cache:
+    # iterating Token objects costs more than the rest of this function.
+    keys = zip(*doc.to_array([ORTH, LEMMA]).T.tolist(), strict=True) if len(doc) else ()
+    views = [_VIEWS.get(key) or _token_view(key, doc.vocab) for key in keys]
+    sentences = [s for s in doc.sents if not all(view.blank for view in views[s.start : s.end])]
     sentence_of = [-1] * len(doc)
     for index, sentence in enumerate(sentences):
         sentence_of[sentence.start : sentence.end] = [index] * len(sentence)
-    cue_spans = [(span.label_, span.start, span.end, span.text) for span in doc.spans.get(cues_key, [])]
+    cue_spans = [(span.label_, span.start, span.end, span) for span in doc.spans.get(cues_key, [])]
     negated = [False] * len(doc)
     for label, start, end, _ in cue_spans:
         if label == CueKind.NEGATED:
@@ -102,7 +146,7 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     anchors: list[dict[str, list[int]]] = [defaultdict(list) for _ in sentences]
     condition_counts = [0] * len(sentences)
     has_disclosure = False
-    for label, start, end, text in cue_spans:
+    for label, start, end, span in cue_spans:
         index = sentence_of[start]
         if label == CueKind.DISCLOSURE and not negated[start]:
             has_disclosure = True
@@ -117,28 +161,26 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
         else:
             cue_sets[index].add("CUE_" + label)
             if label in _QUALIFIERS:
-                qualifiers[index][label].append(text)
+                qualifiers[index][label].append(span.text)
     features = []
     for index, sentence in enumerate(sentences):
         words: list[str] = []
         positions: list[int] = []
         cues = cue_sets[index]
-        for token in sentence:
-            if token.is_space or (token.is_punct and token.text not in _KEEP_PUNCT):
-                if token.text == "!":
-                    cues.add("CUE_EXCLAIM")
-                elif token.text == '"':
-                    cues.add("CUE_QUOTE")
+        for i in range(sentence.start, sentence.end):
+            view = views[i]
+            form = view.form
+            if form is None:
+                if view.mark is not None:
+                    cues.add(view.mark)
                 continue
-            form = _word_form(token)
-            if form in _SECOND_PERSON:
-                cues.add("CUE_YOU")
-            elif form in _FIRST_PERSON:
-                cues.add("CUE_WE")
-            words.append(NEGATED_PREFIX + form if negated[token.i] else form)
-            positions.append(token.i)
-        first = next((t for t in sentence if not t.is_space), None)
-        if first is not None and first.text in _BULLETS:
+            person = _PERSON_CUES.get(form)
+            if person is not None:
+                cues.add(person)
+            words.append(NEGATED_PREFIX + form if negated[i] else form)
+            positions.append(i)
+        first = next((view for view in views[sentence.start : sentence.end] if not view.space), None)
+        if first is not None and first.bullet:
             cues.add("CUE_BULLET")
         if len(words) <= 4:
             cues.add("CUE_SHORT")

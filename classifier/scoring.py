@@ -19,6 +19,7 @@ from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
 from classifier.reports import Report, document_risk
 from classifier.taxonomy import Category, get_category
+from classifier.vectors import IndexedSentence, SentenceIndexer
 
 __all__ = ["Scorer", "TrainedModel"]
 
@@ -48,12 +49,9 @@ class Scorer:
             [threshold if threshold is not None else model.thresholds[c] for c in model.categories]
         )
         vectorizer = model.estimator.named_steps["features"]
-        self.vectorizer = vectorizer
+        self.indexer = SentenceIndexer(vectorizer)
         self.linear = StackedLinear(model.estimator)
-        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
-        self.idf = vectorizer.idf_.astype(np.float32)
-        self.ngram_max = vectorizer.analyzer.ngram_max
-        self.weights = category_weights(model.estimator) * self.idf[np.newaxis, :]
+        self.weights = category_weights(model.estimator) * vectorizer.idf_.astype(np.float32)[np.newaxis, :]
         self.disclosure = get_category("missing_disclosure")
 
     def score_docs(self, docs: Sequence[Doc]) -> list[Report]:
@@ -63,14 +61,14 @@ class Scorer:
     def score_docs_with_spans(self, docs: Sequence[Doc]) -> list[tuple[Report, list[Span]]]:
         """Like :meth:`score_docs`, with each flag also as a Span of the doc (label = category)."""
         per_doc = [document_features(doc, cues_key=self.cues_key) for doc in docs]
-        strings = [f.as_string() for features in per_doc for f in features.sentences]
-        probabilities = self.predict_proba(strings)
+        indexed = [[self.indexer.index(f) for f in features.sentences] for features in per_doc]
+        probabilities = self._probabilities([sentence for sentences in indexed for sentence in sentences])
         results = []
         row = 0
-        for doc, features in zip(docs, per_doc, strict=True):
-            block = probabilities[row : row + len(features.sentences)]
-            row += len(features.sentences)
-            results.append(self._report(doc, features, block))
+        for doc, features, sentences in zip(docs, per_doc, indexed, strict=True):
+            block = probabilities[row : row + len(sentences)]
+            row += len(sentences)
+            results.append(self._report(doc, features, sentences, block))
         return results
 
     def score_pieces(self, pieces: Iterable[tuple[int, Doc]]) -> Report:
@@ -84,38 +82,38 @@ class Scorer:
         disclosed = False
         for offset, doc in pieces:
             document = document_features(doc, cues_key=self.cues_key)
-            strings = [f.as_string() for f in document.sentences]
-            if not strings:
+            indexed = [self.indexer.index(f) for f in document.sentences]
+            if not indexed:
                 continue
-            probabilities = self.predict_proba(strings)
-            for flag, _ in self._flags(doc, document, probabilities):
+            probabilities = self._probabilities(indexed)
+            for flag, _ in self._flags(doc, document, indexed, probabilities):
                 flags.append(replace(flag, start=flag.start + offset, end=flag.end + offset))
             disclosed = disclosed or document.has_disclosure
         flags.sort(key=lambda f: (f.start, f.end, f.category))
         return self._assemble(flags, disclosed)
 
-    def predict_proba(self, strings: Sequence[str]) -> np.ndarray:
-        """Per-category probabilities of sentence feature strings (the estimator's, computed faster)."""
-        if not strings:
-            return np.zeros((0, len(self.categories)))
-        return self.linear.predict_proba(self.vectorizer.transform(strings))
-
     def sentence_probabilities(self, doc: Doc) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Each scored sentence of ``doc`` as original-text offsets, and its per-category probabilities."""
         sentences = document_features(doc, cues_key=self.cues_key).sentences
         ranges = [original_offsets(doc, f.sentence.start_char, f.sentence.end_char) for f in sentences]
-        return ranges, self.predict_proba([f.as_string() for f in sentences])
+        return ranges, self._probabilities([self.indexer.index(f) for f in sentences])
+
+    def _probabilities(self, sentences: Sequence[IndexedSentence]) -> np.ndarray:
+        """Per-category probabilities (the estimator's ``predict_proba``, computed faster)."""
+        if not sentences:
+            return np.zeros((0, len(self.categories)))
+        return self.linear.predict_proba(self.indexer.tfidf(sentences))
 
     def _report(
-        self, doc: Doc, document: DocumentFeatures, probabilities: np.ndarray
+        self, doc: Doc, document: DocumentFeatures, indexed: list[IndexedSentence], probabilities: np.ndarray
     ) -> tuple[Report, list[Span]]:
-        found = self._flags(doc, document, probabilities)
+        found = self._flags(doc, document, indexed, probabilities)
         found.sort(key=lambda pair: (pair[0].start, pair[0].end, pair[0].category))
         report = self._assemble([flag for flag, _ in found], document.has_disclosure)
         return report, [span for _, span in found]
 
     def _flags(
-        self, doc: Doc, document: DocumentFeatures, probabilities: np.ndarray
+        self, doc: Doc, document: DocumentFeatures, indexed: list[IndexedSentence], probabilities: np.ndarray
     ) -> list[tuple[Flag, Span]]:
         features = document.sentences
         hits = np.argwhere(probabilities >= self.thresholds)
@@ -127,6 +125,7 @@ class Scorer:
                 doc,
                 source,
                 features,
+                indexed[sentence_index],
                 int(sentence_index),
                 self.categories[category_index],
                 int(category_index),
@@ -141,26 +140,10 @@ class Scorer:
             flags = [disclosure, *flags]
         return Report(risk=document_risk(flags), flags=flags)
 
-    def _contributions(self, words: tuple[str, ...], category_index: int) -> np.ndarray:
-        weights = self.weights[category_index]
-        values = np.zeros(len(words), dtype=np.float32)
-        for n in range(1, self.ngram_max + 1):
-            for i in range(len(words) - n + 1):
-                index = self.vocabulary.get(" ".join(words[i : i + n]))
-                if index is not None:
-                    values[i : i + n] += weights[index] / n
-        return values
-
-    def _evidence(self, sentence: SentenceFeatures, category_index: int) -> list[str]:
-        weights = self.weights[category_index]
-        names = set(sentence.cues)
-        words = sentence.words
-        for n in range(1, self.ngram_max + 1):
-            names.update(" ".join(words[i : i + n]) for i in range(len(words) - n + 1))
-        scored = [(weights[self.vocabulary[name]], name) for name in names if name in self.vocabulary]
-        scored = [item for item in scored if item[0] > 0]
-        scored.sort(reverse=True)
-        return [describe_feature(name) for _, name in scored[:5]]
+    def _evidence(self, sentence: IndexedSentence, category_index: int) -> list[str]:
+        return [
+            describe_feature(name) for name in self.indexer.strongest(sentence, self.weights[category_index])
+        ]
 
     @staticmethod
     def _anchors(sentence: SentenceFeatures, category: Category) -> list[int]:
@@ -172,13 +155,14 @@ class Scorer:
         doc: Doc,
         source: str,
         features: list[SentenceFeatures],
+        indexed: IndexedSentence,
         sentence_index: int,
         category: Category,
         category_index: int,
         score: float,
     ) -> tuple[Flag, Span]:
         sentence = features[sentence_index]
-        contributions = self._contributions(sentence.words, category_index)
+        contributions = self.indexer.contributions(indexed, len(sentence.words), self.weights[category_index])
         first, last = locate_phrase(contributions, self._anchors(sentence, category))
         tokens = sentence.word_tokens
         phrase = _trim(doc[tokens[first] : tokens[max(first, last - 1)] + 1]) if tokens else sentence.sentence
@@ -186,7 +170,7 @@ class Scorer:
         sentence_span = _trim(sentence.sentence)
         s_start, s_end = original_offsets(doc, sentence_span.start_char, sentence_span.end_char)
         following = features[sentence_index + 1] if sentence_index + 1 < len(features) else None
-        evidence = self._evidence(sentence, category_index)
+        evidence = self._evidence(indexed, category_index)
         flag = Flag(
             category=category.id,
             start=start,

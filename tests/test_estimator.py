@@ -85,3 +85,34 @@ def test_stacked_linear_gives_the_pipelines_probabilities() -> None:
     features = estimator.named_steps["features"].transform(queries)
     fast = StackedLinear(estimator).predict_proba(features)
     np.testing.assert_allclose(fast, estimator.predict_proba(queries), atol=1e-6)
+
+
+@pytest.mark.parametrize("min_df", [1, 2])
+def test_sentence_indexer_gives_the_vectorizers_rows(min_df: int) -> None:
+    from classifier.features import document_features
+    from classifier.pipeline.build import build_pipeline
+    from classifier.vectors import SentenceIndexer
+
+    nlp = build_pipeline()
+    texts = [
+        "Our cells cure autism and cure ALS! No side effects, no risk of rejection.",
+        "Results vary. A randomised trial of 120 patients (Smith et al., 2021) found no benefit.",
+        "Stem cells are not pluripotent. Our cells cure autism. Our cells cure ALS.",
+        "Unseen words entirely here, nothing else.",
+    ]
+    sentences = [s for doc in nlp.pipe(texts) for s in document_features(doc).sentences]
+    strings = [s.as_string() for s in sentences]
+    vectorizer = make_estimator(min_df=min_df).named_steps["features"].fit(strings)
+    indexer = SentenceIndexer(vectorizer)
+    indexed = [indexer.index(s) for s in sentences]
+    expected = vectorizer.transform(strings)
+    np.testing.assert_allclose(indexer.tfidf(indexed).toarray(), expected.toarray(), rtol=1e-6)
+    # Every feature the analyzer finds is found, at the words it covers.
+    for sentence, found, string in zip(sentences, indexed, strings, strict=True):
+        analyzer = vectorizer.build_analyzer()
+        in_vocabulary = sorted(
+            vectorizer.vocabulary_[g] for g in analyzer(string) if g in vectorizer.vocabulary_
+        )
+        assert sorted(found.feature_indices()) == in_vocabulary
+        for index, start, n in found.grams:
+            assert vectorizer.get_feature_names_out()[index] == " ".join(sentence.words[start : start + n])

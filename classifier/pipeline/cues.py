@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from importlib import resources
 
 import numpy
-from spacy.attrs import LOWER
+from spacy.attrs import IS_TITLE, LIKE_NUM, LOWER, ORTH
 from spacy.language import Language
-from spacy.matcher import Matcher, PhraseMatcher
+from spacy.matcher import PhraseMatcher
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
 
@@ -84,21 +85,98 @@ _PEOPLE = [
     "men",
     "cases",
 ]
-_YEAR = r"^(19|20)\d\d[a-z]?$"
+_YEAR = re.compile(r"(?<![\w.])(?:19|20)\d\d[a-z]?(?![\w])")
 # Identifiers found in the text with one regex pass (cheaper than a per-token regex pattern).
 _IDENTIFIERS = re.compile(r"\b(?:doi\b:?|10\.\d{4,}/\S+|NCT\d{8}\b)", re.IGNORECASE)
-_SOURCE_PATTERNS = [
-    [{"LOWER": "et"}, {"LOWER": {"IN": ["al", "al."]}}],
-    [{"ORTH": "("}, {"IS_TITLE": True, "OP": "*"}, {"ORTH": ",", "OP": "?"}, {"TEXT": {"REGEX": _YEAR}}],
-    [{"IS_TITLE": True}, {"TEXT": {"REGEX": _YEAR}}],
-    [{"LOWER": "n"}, {"ORTH": "="}, {"LIKE_NUM": True}],
-    [
-        {"LOWER": {"IN": ["trial", "study", "studies", "cohort", "review"]}},
-        {"LOWER": {"IN": ["of", "with", "in", "involving", "enrolling"]}},
-        {"LIKE_NUM": True},
-        {"LOWER": {"IN": _PEOPLE}},
-    ],
-]
+_STUDY_WORDS = ("trial", "study", "studies", "cohort", "review")
+_STUDY_LINKS = ("of", "with", "in", "involving", "enrolling")
+
+
+class _Ids:
+    """String ids (the same in every vocab) of the words the token patterns test."""
+
+    def __init__(self) -> None:
+        def ids(*words: str) -> frozenset[int]:
+            return frozenset(get_string_id(word) for word in words)
+
+        self.et, self.al = ids("et"), ids("al", "al.")
+        self.open_paren, self.comma = get_string_id("("), get_string_id(",")
+        self.n, self.equals = get_string_id("n"), get_string_id("=")
+        self.study, self.link, self.people = ids(*_STUDY_WORDS), ids(*_STUDY_LINKS), ids(*_PEOPLE)
+        self.percent_sign, self.percent_word = get_string_id("%"), ids("percent", "per")
+        self.cent, self.out, self.of, self.in_ = (get_string_id(w) for w in ("cent", "out", "of", "in"))
+
+
+_ID = _Ids()
+
+
+_SOURCE, _PERCENT, _NUMBER = (
+    get_string_id(kind) for kind in (CueKind.SOURCE, CueKind.PERCENT, CueKind.NUMBER)
+)
+
+
+def _token_patterns(doc: Doc) -> Iterable[tuple[int, int, int]]:
+    """Source, percentage and number patterns, read from token attribute arrays.
+
+    These few fixed patterns are tested directly on arrays of LOWER, ORTH,
+    LIKE_NUM and IS_TITLE: spaCy's token ``Matcher`` costs about as much per
+    token as the tokenizer itself. Overlaps are resolved by the caller, which
+    keeps the longest match per label.
+
+    - SOURCE: "et al"; "(" title-case words, an optional comma, a year
+      ("(Smith, 2019", "(2019"); a title-case word and a year ("Lancet 2021");
+      "n = 40"; "trial of 40 patients".
+    - PERCENT: "70%", "85 percent", "85 per cent", "nine out of ten", "1 in 3".
+    - NUMBER: every number-like token.
+    """
+    if not len(doc):
+        return
+    lower, orth, like_num, title = (
+        column.tolist() for column in doc.to_array([LOWER, ORTH, LIKE_NUM, IS_TITLE]).T
+    )
+    size = len(lower)
+
+    def at(array: list[int], i: int) -> int:
+        return array[i] if i < size else 0
+
+    for i in range(size - 1):
+        if lower[i] in _ID.et and lower[i + 1] in _ID.al:
+            yield _SOURCE, i, i + 2
+        elif lower[i] == _ID.n and orth[i + 1] == _ID.equals and at(like_num, i + 2):
+            yield _SOURCE, i, i + 3
+        elif (
+            lower[i] in _ID.study
+            and lower[i + 1] in _ID.link
+            and at(like_num, i + 2)
+            and at(lower, i + 3) in _ID.people
+        ):
+            yield _SOURCE, i, i + 4
+    text = doc_text(doc)
+    for match in _YEAR.finditer(text):
+        year = doc.char_span(match.start(), match.end())
+        if year is None or len(year) != 1:
+            continue
+        y = year.start
+        j = y - 1
+        if j >= 0 and orth[j] == _ID.comma:
+            j -= 1
+        while j >= 0 and title[j]:
+            j -= 1
+        if j >= 0 and orth[j] == _ID.open_paren:
+            yield _SOURCE, j, y + 1
+        elif y >= 1 and title[y - 1]:
+            yield _SOURCE, y - 1, y + 1
+    for i in [i for i, value in enumerate(like_num) if value]:
+        yield _NUMBER, i, i + 1
+        following = at(lower, i + 1)
+        if at(orth, i + 1) == _ID.percent_sign:
+            yield _PERCENT, i, i + 2
+        elif following in _ID.percent_word:
+            yield _PERCENT, i, i + 3 if at(lower, i + 2) == _ID.cent else i + 2
+        elif following == _ID.out and at(lower, i + 2) == _ID.of and at(like_num, i + 3):
+            yield _PERCENT, i, i + 4
+        elif following == _ID.in_ and at(like_num, i + 2):
+            yield _PERCENT, i, i + 3
 
 
 def _variants(phrase: str) -> list[str]:
@@ -131,6 +209,8 @@ class ClaimCues:
         self._free = nlp.vocab.strings.add("free")
         self._hyphen = nlp.vocab.strings.add("-")
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        for kind in (CueKind.SOURCE, CueKind.PERCENT, CueKind.NUMBER):
+            nlp.vocab.strings.add(kind)
         groups: dict[str, Iterable[str]] = {
             CueKind.HEDGE: lexicon["hedge"],
             CueKind.NEGATION: lexicon["negation"],
@@ -145,22 +225,10 @@ class ClaimCues:
         for label, words in groups.items():
             forms = sorted({form for word in words for form in _variants(word.lower())})
             self.phrases.add(label, [make(form) for form in forms])
-        self.patterns = Matcher(nlp.vocab)
-        self.patterns.add(CueKind.SOURCE, _SOURCE_PATTERNS)
-        self.patterns.add(
-            CueKind.PERCENT,
-            [
-                [{"LIKE_NUM": True}, {"ORTH": "%"}],
-                [{"LIKE_NUM": True}, {"LOWER": {"IN": ["percent", "per"]}}, {"LOWER": "cent", "OP": "?"}],
-                [{"LIKE_NUM": True}, {"LOWER": "out"}, {"LOWER": "of"}, {"LIKE_NUM": True}],
-                [{"LIKE_NUM": True}, {"LOWER": "in"}, {"LIKE_NUM": True}],
-            ],
-        )
-        self.patterns.add(CueKind.NUMBER, [[{"LIKE_NUM": True}]])
 
     def __call__(self, doc: Doc) -> Doc:
         by_label: dict[int, list[Span]] = defaultdict(list)
-        for label, start, end in [*self.phrases(doc, as_spans=False), *self.patterns(doc, as_spans=False)]:
+        for label, start, end in [*self.phrases(doc, as_spans=False), *_token_patterns(doc)]:
             by_label[label].append(Span(doc, start, end, label=label))
         for match in _IDENTIFIERS.finditer(doc_text(doc)):
             span = doc.char_span(match.start(), match.end(), label=CueKind.SOURCE, alignment_mode="expand")

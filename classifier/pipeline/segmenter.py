@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import numpy
-from spacy.attrs import SENT_START
+from spacy.attrs import IS_SPACE, ORTH, SENT_START
 from spacy.language import Language
+from spacy.strings import get_string_id
 from spacy.tokens import Doc
 
 __all__ = ["SentenceSegmenter"]
 
 _TERMINAL = frozenset({".", "!", "?", "...", "!?", "?!"})
 _CLOSING = frozenset({'"', "'", ")", "]", "»"})
+_TERMINAL_IDS = frozenset(get_string_id(text) for text in _TERMINAL)
+_CLOSING_IDS = frozenset(get_string_id(text) for text in _CLOSING)
 
 
 class SentenceSegmenter:
@@ -29,28 +32,30 @@ class SentenceSegmenter:
     def __call__(self, doc: Doc) -> Doc:
         if not self.overwrite and doc.has_annotation("SENT_START"):
             return doc
+        if not len(doc):
+            return doc
+        # Token attributes as plain lists: creating Token objects would cost
+        # more than the whole decision below.
+        orths, spaces = (column.tolist() for column in doc.to_array([ORTH, IS_SPACE]).T)
+        strings = doc.vocab.strings
         starts = numpy.full((len(doc), 1), -1, dtype=numpy.int64)
-        previous = ""
-        after_terminal = False
-        for i, token in enumerate(doc):
-            text = token.text
-            if i == 0:
-                starts[0, 0] = 1
-            elif not token.is_space:
-                if previous.isspace() and "\n" in previous:
+        starts[0, 0] = 1
+        after_terminal = orths[0] in _TERMINAL_IDS
+        for i in range(1, len(orths)):
+            if spaces[i]:
+                continue
+            orth = orths[i]
+            if spaces[i - 1] and "\n" in strings[orths[i - 1]]:
+                starts[i, 0] = 1
+            elif after_terminal and orth not in _CLOSING_IDS and orth not in _TERMINAL_IDS:
+                first = strings[orth][0]
+                if not (first.islower() or first.isdigit()):
                     starts[i, 0] = 1
-                elif after_terminal and text not in _CLOSING and text not in _TERMINAL:
-                    first = text[0]
-                    if not (first.islower() or first.isdigit()):
-                        starts[i, 0] = 1
-            if not token.is_space:
-                if text in _TERMINAL:
-                    after_terminal = True
-                elif text not in _CLOSING:
-                    after_terminal = False
-            previous = text
-        if len(doc):
-            doc.from_array([SENT_START], starts.view(numpy.uint64))
+            if orth in _TERMINAL_IDS:
+                after_terminal = True
+            elif orth not in _CLOSING_IDS:
+                after_terminal = False
+        doc.from_array([SENT_START], starts.view(numpy.uint64))
         return doc
 
 
