@@ -1,7 +1,11 @@
-"""Model directories: a joblib file and a JSON model card that vouches for it.
+"""Model directories: a joblib file, its scoring weights, and a JSON model card that vouches for both.
 
-Loading refuses a file whose sha256 differs from the card's, and a model saved
-with other versions of the libraries that define its objects.
+``model.joblib`` holds the fitted scikit-learn Pipeline (for retraining,
+inspection and evaluation). ``scoring.npz`` holds the same model's numbers
+as plain arrays (:class:`~classifier.weights.ScoringWeights`), which is all
+scoring reads: no pickle, no scikit-learn import. Loading refuses a file
+whose sha256 differs from the card's, and a model saved with other versions
+of the libraries that define what is read.
 """
 
 from __future__ import annotations
@@ -13,15 +17,23 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-import joblib
-
 from classifier.errors import Errors, ModelIntegrityError, ModelNotFoundError, ModelVersionError
 from classifier.files import write_atomic
-from classifier.scoring import TrainedModel
+from classifier.weights import ScoringWeights, TrainedModel
 
-__all__ = ["CARD_FILE", "MODEL_FILE", "load_model", "read_card", "save_model", "update_card"]
+__all__ = [
+    "CARD_FILE",
+    "MODEL_FILE",
+    "SCORING_FILE",
+    "load_model",
+    "load_weights",
+    "read_card",
+    "save_model",
+    "update_card",
+]
 
 MODEL_FILE = "model.joblib"
+SCORING_FILE = "scoring.npz"
 CARD_FILE = "model_card.json"
 #: Libraries whose objects are inside the joblib file, and how many leading
 #: version components must match for a saved model to load (scikit-learn does
@@ -45,7 +57,9 @@ def library_versions() -> dict[str, str]:
 
 
 def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] | None = None) -> Path:
-    """Write ``model.joblib`` and ``model_card.json`` into ``directory``; returns the directory."""
+    """Write ``model.joblib``, ``scoring.npz`` and ``model_card.json`` into ``directory``; returns it."""
+    import joblib
+
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
@@ -53,11 +67,17 @@ def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] 
     temporary = directory / f".{MODEL_FILE}.tmp"
     joblib.dump(payload, temporary, compress=3)
     os.replace(temporary, model_path)
+    scoring_path = directory / SCORING_FILE
+    temporary = directory / f".{SCORING_FILE}.tmp"
+    with temporary.open("wb") as handle:
+        ScoringWeights.from_trained(model).save(handle)
+    os.replace(temporary, scoring_path)
     full_card = dict(card or {})
     full_card.update(
         categories=model.categories,
         thresholds=model.thresholds,
         sha256=_sha256(model_path),
+        scoring_sha256=_sha256(scoring_path),
         library_versions=library_versions(),
     )
     write_atomic(directory / CARD_FILE, (json.dumps(full_card, indent=2, sort_keys=True) + "\n").encode())
@@ -88,21 +108,32 @@ def read_card(directory: str | Path) -> dict[str, Any]:
     return card
 
 
-def load_model(directory: str | Path) -> tuple[TrainedModel, dict[str, Any]]:
-    """Load a model directory after checking its hash and library versions."""
-    directory = Path(directory)
-    card = read_card(directory)
-    model_path = directory / MODEL_FILE
-    actual = _sha256(model_path)
-    if actual != card["sha256"]:
-        raise ModelIntegrityError(Errors.E002.format(path=model_path, actual=actual, expected=card["sha256"]))
+def _check_file(path: Path, expected: str) -> None:
+    actual = _sha256(path)
+    if actual != expected:
+        raise ModelIntegrityError(Errors.E002.format(path=path, actual=actual, expected=expected))
+
+
+def _check_versions(directory: Path, card: dict[str, Any], packages: tuple[str, ...]) -> None:
     installed = library_versions()
-    for package, parts in PINNED_LIBRARIES.items():
+    for package in packages:
+        parts = PINNED_LIBRARIES[package]
         saved = card["library_versions"].get(package)
         if saved is not None and saved.split(".")[:parts] != installed[package].split(".")[:parts]:
             raise ModelVersionError(
                 Errors.E003.format(path=directory, package=package, saved=saved, installed=installed[package])
             )
+
+
+def load_model(directory: str | Path) -> tuple[TrainedModel, dict[str, Any]]:
+    """Load the fitted Pipeline of a model directory after checking its hash and library versions."""
+    import joblib
+
+    directory = Path(directory)
+    card = read_card(directory)
+    model_path = directory / MODEL_FILE
+    _check_file(model_path, card["sha256"])
+    _check_versions(directory, card, tuple(PINNED_LIBRARIES))
     payload = joblib.load(model_path)
     model = TrainedModel(
         estimator=payload["estimator"],
@@ -110,3 +141,23 @@ def load_model(directory: str | Path) -> tuple[TrainedModel, dict[str, Any]]:
         thresholds=dict(payload["thresholds"]),
     )
     return model, card
+
+
+def load_weights(directory: str | Path) -> tuple[ScoringWeights, dict[str, Any]]:
+    """What scoring needs of a model directory, after checking the hashes of both model files.
+
+    Reads ``scoring.npz`` (NumPy arrays only). A directory saved before that
+    file existed is read from its joblib file instead.
+    """
+    directory = Path(directory)
+    card = read_card(directory)
+    scoring_path = directory / SCORING_FILE
+    if "scoring_sha256" not in card:
+        model, card = load_model(directory)
+        return ScoringWeights.from_trained(model), card
+    if not scoring_path.is_file():
+        raise ModelNotFoundError(Errors.E001.format(path=directory))
+    _check_file(directory / MODEL_FILE, card["sha256"])
+    _check_file(scoring_path, card["scoring_sha256"])
+    _check_versions(directory, card, ("numpy",))
+    return ScoringWeights.load(scoring_path), card

@@ -3,55 +3,40 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import numpy as np
-from sklearn.pipeline import Pipeline
-from sklearn.utils.validation import check_is_fitted
 from spacy.tokens import Doc, Span
 
-from classifier.estimator import category_weights
 from classifier.explanations import Qualifiers, describe_feature, explain
 from classifier.features import DocumentFeatures, SentenceFeatures, document_features
 from classifier.flags import Flag, locate_phrase
-from classifier.linear import StackedLinear
 from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
 from classifier.reports import Report, document_risk
 from classifier.taxonomy import Category, get_category
-from classifier.vectors import IndexedSentence, SentenceIndexer
+from classifier.vectors import IndexedSentence
+from classifier.weights import ScoringWeights
 
-__all__ = ["Scorer", "TrainedModel"]
+__all__ = ["Scorer"]
 
 _PHRASE_TRIM = frozenset(
     {"•", "-", "*", "·", ",", ";", ":", "(", ")", '"', "'", "and", "or", "the", "a", "an"}
 )
 
 
-@dataclass
-class TrainedModel:
-    """What training produces and a model directory stores."""
-
-    estimator: Pipeline
-    categories: list[str]
-    thresholds: dict[str, float]
-
-
 class Scorer:
-    """Score preprocessed docs with a trained model."""
+    """Score preprocessed docs with a trained model's weights."""
 
-    def __init__(self, model: TrainedModel, *, threshold: float | None = None, cues_key: str = CUES_KEY):
-        check_is_fitted(model.estimator)
-        self.model = model
+    def __init__(self, weights: ScoringWeights, *, threshold: float | None = None, cues_key: str = CUES_KEY):
         self.cues_key = cues_key
-        self.categories = [get_category(name) for name in model.categories]
+        self.categories = [get_category(name) for name in weights.categories]
         self.thresholds = np.array(
-            [threshold if threshold is not None else model.thresholds[c] for c in model.categories]
+            [threshold if threshold is not None else weights.thresholds[c] for c in weights.categories]
         )
-        vectorizer = model.estimator.named_steps["features"]
-        self.indexer = SentenceIndexer(vectorizer)
-        self.linear = StackedLinear(model.estimator)
-        self.weights = category_weights(model.estimator) * vectorizer.idf_.astype(np.float32)[np.newaxis, :]
+        self.indexer = weights.indexer
+        self.linear = weights.linear
+        self.weights = weights.feature_weights
         self.disclosure = get_category("missing_disclosure")
 
     def score_docs(self, docs: Sequence[Doc]) -> list[Report]:

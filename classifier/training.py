@@ -18,8 +18,8 @@ from classifier.features import document_features
 from classifier.persistence import save_model, update_card
 from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.tokenizer import original_offsets
-from classifier.scoring import TrainedModel
 from classifier.taxonomy import SPAN_CATEGORIES
+from classifier.weights import TrainedModel
 
 __all__ = ["TrainingConfig", "choose_thresholds", "sentence_examples", "train"]
 

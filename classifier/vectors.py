@@ -13,15 +13,30 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-from scipy.sparse import csr_matrix
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.preprocessing import normalize
 
 from classifier.features import SentenceFeatures
 
-__all__ = ["IndexedSentence", "SentenceIndexer"]
+if TYPE_CHECKING:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+__all__ = ["IndexedSentence", "SentenceIndexer", "SparseRows"]
+
+
+class SparseRows(NamedTuple):
+    """Rows in CSR form: row ``r`` holds ``data[indptr[r]:indptr[r + 1]]`` at columns ``indices[...]``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    def toarray(self, columns: int) -> np.ndarray:
+        dense = np.zeros((len(self.indptr) - 1, columns), dtype=self.data.dtype)
+        rows = np.repeat(np.arange(len(self.indptr) - 1), np.diff(self.indptr))
+        dense[rows, self.indices] = self.data
+        return dense
 
 
 @dataclass(frozen=True)
@@ -41,21 +56,44 @@ class IndexedSentence:
 
 
 class SentenceIndexer:
-    """Vocabulary lookups and TF-IDF rows for the fitted vectoriser ``vectorizer``."""
+    """Vocabulary lookups and TF-IDF rows, as a fitted ``TfidfVectorizer`` computes them."""
 
-    def __init__(self, vectorizer: TfidfVectorizer) -> None:
-        if vectorizer.binary or vectorizer.norm not in ("l2", "l1", None) or not vectorizer.use_idf:
+    def __init__(
+        self,
+        terms: Sequence[str],
+        idf: np.ndarray,
+        *,
+        ngram_max: int,
+        sublinear_tf: bool,
+        norm: str | None,
+        prune: bool,
+    ) -> None:
+        if norm not in ("l2", None):
+            raise ValueError(f"SentenceIndexer supports norm='l2' or None, not {norm!r}")
+        self.terms = list(terms)
+        self.vocabulary = {term: index for index, term in enumerate(self.terms)}
+        self.idf = np.asarray(idf, dtype=np.float32)
+        self.ngram_max = ngram_max
+        self.sublinear_tf = sublinear_tf
+        self.norm = norm
+        # A vocabulary cut by document frequency alone is closed under
+        # sub-n-grams, which lets index() skip most lookups.
+        self.prune = prune
+
+    @classmethod
+    def from_vectorizer(cls, vectorizer: TfidfVectorizer) -> SentenceIndexer:
+        if vectorizer.binary or not vectorizer.use_idf:
             raise ValueError("SentenceIndexer reproduces only binary=False, use_idf=True TF-IDF vectorisers")
-        self.vocabulary: dict[str, int] = vectorizer.vocabulary_
-        self.ngram_max: int = vectorizer.analyzer.ngram_max
-        self.sublinear_tf = bool(vectorizer.sublinear_tf)
-        self.norm = vectorizer.norm
-        self.dtype = vectorizer.dtype
-        self.idf = np.asarray(vectorizer.idf_, dtype=self.dtype)
-        self.names = {index: name for name, index in self.vocabulary.items()}
-        # Vocabularies cut by min_df alone are closed under sub-n-grams (see index()).
-        self.prune = (
-            vectorizer.max_df in (1.0, None) and vectorizer.max_features is None and not vectorizer.stop_words
+        terms = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+        return cls(
+            terms,
+            vectorizer.idf_,
+            ngram_max=vectorizer.analyzer.ngram_max,
+            sublinear_tf=bool(vectorizer.sublinear_tf),
+            norm=vectorizer.norm,
+            prune=vectorizer.max_df in (1.0, None)
+            and vectorizer.max_features is None
+            and not vectorizer.stop_words,
         )
 
     def index(self, sentence: SentenceFeatures) -> IndexedSentence:
@@ -89,28 +127,30 @@ class SentenceIndexer:
         cues = [index for index in map(lookup, sentence.cues) if index is not None]
         return IndexedSentence(tuple(grams), tuple(cues))
 
-    def tfidf(self, sentences: Sequence[IndexedSentence]) -> csr_matrix:
+    def tfidf(self, sentences: Sequence[IndexedSentence]) -> SparseRows:
         """TF-IDF rows, as ``vectorizer.transform`` gives them for the same sentences."""
         indices: list[int] = []
         counts: list[int] = []
         indptr = [0]
         for sentence in sentences:
             found = Counter(sentence.feature_indices())
-            indices.extend(found)
-            counts.extend(found.values())
+            columns = sorted(found)
+            indices.extend(columns)
+            counts.extend(found[column] for column in columns)
             indptr.append(len(indices))
-        rows = csr_matrix(
-            (np.asarray(counts, dtype=self.dtype), np.asarray(indices, dtype=np.int32), np.asarray(indptr)),
-            shape=(len(sentences), len(self.vocabulary)),
-        )
-        rows.sort_indices()
+        data = np.asarray(counts, dtype=np.float32)
+        columns_array = np.asarray(indices, dtype=np.intp)
         if self.sublinear_tf:
-            np.log(rows.data, rows.data)
-            rows.data += 1
-        rows.data *= self.idf[rows.indices]
-        if self.norm is not None:
-            rows = normalize(rows, norm=self.norm, copy=False)
-        return rows
+            np.log(data, data)
+            data += 1
+        data *= self.idf[columns_array]
+        offsets = np.asarray(indptr, dtype=np.intp)
+        if self.norm == "l2" and len(data):
+            filled = np.flatnonzero(np.diff(offsets))
+            norms = np.sqrt(np.add.reduceat(data * data, offsets[filled]))
+            norms[norms == 0] = 1
+            data /= np.repeat(norms, np.diff(offsets)[filled])
+        return SparseRows(offsets, columns_array, data)
 
     def contributions(self, sentence: IndexedSentence, words: int, weights: np.ndarray) -> np.ndarray:
         """Each word's share of the weighted n-grams that cover it (``weights`` per feature)."""
@@ -127,5 +167,5 @@ class SentenceIndexer:
     def strongest(self, sentence: IndexedSentence, weights: np.ndarray, limit: int = 5) -> list[str]:
         """Names of the ``limit`` features of ``sentence`` with the largest positive weight."""
         found = {index for index, _, _ in sentence.grams} | set(sentence.cues)
-        scored = sorted(((weights[index], self.names[index]) for index in found), reverse=True)
+        scored = sorted(((weights[index], self.terms[index]) for index in found), reverse=True)
         return [name for weight, name in scored[:limit] if weight > 0]

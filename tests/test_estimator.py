@@ -70,10 +70,10 @@ def test_choose_thresholds_maximises_f1() -> None:
 def test_unfitted_estimator_is_refused() -> None:
     from sklearn.exceptions import NotFittedError
 
-    from classifier.scoring import Scorer, TrainedModel
+    from classifier.weights import ScoringWeights, TrainedModel
 
     with pytest.raises(NotFittedError, match="not fitted"):
-        Scorer(TrainedModel(make_estimator(), ["cure_claim"], {"cure_claim": 0.5}))
+        ScoringWeights.from_trained(TrainedModel(make_estimator(), ["cure_claim"], {"cure_claim": 0.5}))
 
 
 def test_stacked_linear_gives_the_pipelines_probabilities() -> None:
@@ -83,7 +83,7 @@ def test_stacked_linear_gives_the_pipelines_probabilities() -> None:
         estimator = make_estimator(min_df=1, calibration_folds=2).fit(X, labels)
     queries = ["treatment cure autism\tCUE_CLAIM_cure_claim", "risk vary\tCUE_HEDGE", "unseen word\t"]
     features = estimator.named_steps["features"].transform(queries)
-    fast = StackedLinear(estimator).predict_proba(features)
+    fast = StackedLinear.from_estimator(estimator).predict_proba(features)
     np.testing.assert_allclose(fast, estimator.predict_proba(queries), atol=1e-6)
 
 
@@ -103,10 +103,11 @@ def test_sentence_indexer_gives_the_vectorizers_rows(min_df: int) -> None:
     sentences = [s for doc in nlp.pipe(texts) for s in document_features(doc).sentences]
     strings = [s.as_string() for s in sentences]
     vectorizer = make_estimator(min_df=min_df).named_steps["features"].fit(strings)
-    indexer = SentenceIndexer(vectorizer)
+    indexer = SentenceIndexer.from_vectorizer(vectorizer)
     indexed = [indexer.index(s) for s in sentences]
     expected = vectorizer.transform(strings)
-    np.testing.assert_allclose(indexer.tfidf(indexed).toarray(), expected.toarray(), rtol=1e-6)
+    columns = len(vectorizer.vocabulary_)
+    np.testing.assert_allclose(indexer.tfidf(indexed).toarray(columns), expected.toarray(), rtol=1e-6)
     # Every feature the analyzer finds is found, at the words it covers.
     for sentence, found, string in zip(sentences, indexed, strings, strict=True):
         analyzer = vectorizer.build_analyzer()

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import classifier
-from classifier.persistence import CARD_FILE, MODEL_FILE, load_model, read_card
+from classifier.persistence import CARD_FILE, MODEL_FILE, SCORING_FILE, load_model, load_weights, read_card
+from classifier.weights import ScoringWeights
 
 
 @pytest.fixture
@@ -37,11 +41,45 @@ def test_card_records_what_the_issue_asks_for(tiny_model_dir: Path) -> None:
     assert "per_category" in card["dev_metrics"]["sentence"]
 
 
-def test_tampered_file_is_refused(model_copy: Path) -> None:
-    with (model_copy / MODEL_FILE).open("ab") as handle:
+@pytest.mark.parametrize("name", [MODEL_FILE, SCORING_FILE])
+def test_tampered_file_is_refused(model_copy: Path, name: str) -> None:
+    with (model_copy / name).open("ab") as handle:
         handle.write(b"tampered")
-    with pytest.raises(classifier.ModelIntegrityError, match="does not match its model card"):
-        load_model(model_copy)
+    for loader in (load_model, load_weights, classifier.load):
+        if loader is load_model and name == SCORING_FILE:
+            continue
+        with pytest.raises(classifier.ModelIntegrityError, match="does not match its model card"):
+            loader(model_copy)
+
+
+def test_scoring_weights_are_the_estimators_numbers(tiny_model_dir: Path) -> None:
+    from classifier.features import document_features
+    from classifier.pipeline.build import build_pipeline
+
+    model, _ = load_model(tiny_model_dir)
+    saved, _ = load_weights(tiny_model_dir)
+    fresh = ScoringWeights.from_trained(model)
+    assert saved.categories == fresh.categories and saved.thresholds == fresh.thresholds
+    assert saved.indexer.terms == fresh.indexer.terms
+    np.testing.assert_array_equal(saved.feature_weights, fresh.feature_weights)
+    doc = build_pipeline()("Our therapy cures autism. No side effects! Results vary (Smith et al., 2020).")
+    sentences = document_features(doc).sentences
+    strings = [s.as_string() for s in sentences]
+    rows = saved.indexer.tfidf([saved.indexer.index(s) for s in sentences])
+    np.testing.assert_allclose(
+        saved.linear.predict_proba(rows), model.estimator.predict_proba(strings), atol=1e-6
+    )
+
+
+def test_scoring_does_not_import_scikit_learn(tiny_model_dir: Path) -> None:
+    # Scoring reads scoring.npz with NumPy alone; importing scikit-learn would double the cold start.
+    code = (
+        "import sys, classifier; "
+        f"m = classifier.load({str(tiny_model_dir)!r}); m.score('Our cells cure autism.'); "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('sklearn', 'scipy', 'joblib')))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]"
 
 
 def test_other_library_version_is_refused(model_copy: Path) -> None:

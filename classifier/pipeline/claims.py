@@ -33,7 +33,7 @@ class ClinicClaims:
         threshold: float | None = None,
         batch_size: int = 64,
     ) -> None:
-        from classifier.persistence import load_model
+        from classifier.persistence import load_weights
         from classifier.scoring import Scorer
 
         if not Doc.has_extension(REPORT_EXTENSION):
@@ -43,8 +43,8 @@ class ClinicClaims:
         self.batch_size = batch_size
         self.vocab = nlp.vocab
         self.model_path = model or str(default_model_path())
-        trained, self.card = load_model(self.model_path)
-        self.scorer = Scorer(trained, threshold=threshold)
+        weights, self.card = load_weights(self.model_path)
+        self.scorer = Scorer(weights, threshold=threshold)
         self._preprocess: Language | None = None
 
     def __call__(self, doc: Doc) -> Doc:
