@@ -51,14 +51,16 @@ def _trigrams(text: str) -> frozenset[str]:
 
 
 def near_duplicates(
-    sentences: Sequence[Sequence[str]], *, threshold: float = 0.7, min_words: int = 4
+    sentences: Sequence[Sequence[str]], *, threshold: float = 0.7, min_words: int = 6
 ) -> list[NearDuplicate]:
     """Pairs of near-duplicate sentences in different documents.
 
     ``sentences[d][k]`` is sentence ``k`` of document ``d``; results name them
-    as ``(d, k)``. Sentences under ``min_words`` words are compared for exact
-    equality of their words only (short headings such as "Risks" recur
-    legitimately and have no trigrams to compare).
+    as ``(d, k)``. Sentences under ``min_words`` words are not compared:
+    short headings and stock phrases ("What are the risks?", "Book a free
+    consultation today") recur legitimately across independent documents,
+    and with a lower limit they chained dozens of unrelated documents into
+    one split.
     """
     grams: list[tuple[tuple[int, int], frozenset[str]]] = []
     exact: dict[str, list[tuple[int, int]]] = defaultdict(list)
