@@ -24,6 +24,7 @@ _CUE_WORDS = {
     "CUE_YOU": "wording addressed to the reader",
     "CUE_WE": "the clinic speaking of itself",
     "CUE_BULLET": "a bullet-point benefit",
+    "CUE_LIST_DISCLOSURE": "a list item under a risk or status disclosure",
     "CUE_SHORT": "a short heading-like line",
     "CUE_CONDITIONS_MANY": "three or more conditions named together",
     "CUE_CONDITIONS_TWO": "two conditions named together",

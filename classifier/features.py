@@ -145,11 +145,14 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     qualifiers: list[dict[str, list[str]]] = [defaultdict(list) for _ in sentences]
     anchors: list[dict[str, list[int]]] = [defaultdict(list) for _ in sentences]
     condition_counts = [0] * len(sentences)
+    discloses = [False] * len(sentences)
     has_disclosure = False
     for label, start, end, span in cue_spans:
         index = sentence_of[start]
         if label == CueKind.DISCLOSURE and not negated[start]:
             has_disclosure = True
+            if index >= 0:
+                discloses[index] = True
         if label == CueKind.NEGATED or index < 0:
             continue
         if label == CueKind.CONDITION:
@@ -163,6 +166,9 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
             if label in _QUALIFIERS:
                 qualifiers[index][label].append(span.text)
     features = []
+    # A list item inherits the lead-in of its list: bullets after "Possible
+    # risks include:" are disclosures, whatever words they hold.
+    lead_in_discloses = False
     for index, sentence in enumerate(sentences):
         words: list[str] = []
         positions: list[int] = []
@@ -182,6 +188,10 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
         first = next((view for view in views[sentence.start : sentence.end] if not view.space), None)
         if first is not None and first.bullet:
             cues.add("CUE_BULLET")
+            if lead_in_discloses:
+                cues.add("CUE_LIST_DISCLOSURE")
+        else:
+            lead_in_discloses = discloses[index]
         if len(words) <= 4:
             cues.add("CUE_SHORT")
         if condition_counts[index] >= 3:

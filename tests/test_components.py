@@ -133,3 +133,14 @@ def test_lookup_lemmas_match_spacys_lookup_lemmatizer() -> None:
     assert [t.lemma_ for t in ours("cells regenerated")] == ["cell", "regenerate"]
     # Unlike spaCy's, words in capitals fall back to the lower-case entry.
     assert [t.lemma_ for t in ours("CURES Patients")] == ["cure", "Patients"]
+
+
+def test_list_items_under_a_risk_lead_in_are_marked(nlp: Language) -> None:
+    from classifier.features import document_features
+
+    text = (
+        "Possible risks include the following.\n• Swelling at the site\n• Rejection by the immune system\n"
+        "Our benefits:\n• Regrows cartilage\n"
+    )
+    cues = [set(s.cues) for s in document_features(nlp(text)).sentences]
+    assert ["CUE_LIST_DISCLOSURE" in c for c in cues] == [False, True, True, False, False]
