@@ -60,11 +60,24 @@ def test_fit_predict_proba_and_weights() -> None:
     assert weights[0, vocabulary["cure"]] > 0 > weights[1, vocabulary["cure"]]
 
 
-def test_choose_thresholds_maximises_f1() -> None:
-    truth = np.array([[1], [1], [0], [0]])
-    probabilities = np.array([[0.9], [0.6], [0.55], [0.1]])
-    thresholds = choose_thresholds(truth, probabilities, ["c"])
-    assert 0.55 < thresholds["c"] <= 0.6
+def test_choose_thresholds_takes_the_middle_of_the_best_plateau() -> None:
+    # F1 is 1.0 for every threshold in (0.3, 0.75]; lower ones let negatives in, higher ones lose positives.
+    truth = np.array([[1], [1], [1], [1], [0], [0]])
+    probabilities = np.array([[0.9], [0.85], [0.8], [0.75], [0.3], [0.2]])
+    threshold = choose_thresholds(truth, probabilities, ["c"])["c"]
+    assert 0.45 <= threshold <= 0.6
+
+
+def test_choose_thresholds_prefers_a_broad_peak_to_an_isolated_one() -> None:
+    # One positive scores 0.9 alone; nine more sit at 0.4-0.5 among a few negatives.
+    # Unsmoothed F1 could peak on a narrow spike; the smoothed curve peaks where F1 stays high.
+    rng = np.random.default_rng(0)
+    positives = np.concatenate([[0.9], rng.uniform(0.4, 0.5, 9)])
+    negatives = np.concatenate([rng.uniform(0.0, 0.3, 40), [0.45]])
+    probabilities = np.concatenate([positives, negatives])[:, None]
+    truth = np.array([1] * 10 + [0] * 41)[:, None]
+    threshold = choose_thresholds(truth, probabilities, ["c"])["c"]
+    assert 0.3 <= threshold <= 0.45
 
 
 def test_unfitted_estimator_is_refused() -> None:
