@@ -37,6 +37,8 @@ class Scorer:
         self.indexer = weights.indexer
         self.linear = weights.linear
         self.weights = weights.feature_weights
+        # One Python list per category: phrase location and evidence index them per n-gram.
+        self.weight_rows = [row.tolist() for row in weights.feature_weights]
         self.disclosure = get_category("missing_disclosure")
 
     def score_docs(self, docs: Sequence[Doc]) -> list[Report]:
@@ -105,10 +107,12 @@ class Scorer:
         if not len(hits):
             return []
         source = original_text(doc)
+        sentence_offsets: dict[int, tuple[int, int]] = {}
         return [
             self._flag(
                 doc,
                 source,
+                sentence_offsets,
                 features,
                 indexed[sentence_index],
                 int(sentence_index),
@@ -127,7 +131,8 @@ class Scorer:
 
     def _evidence(self, sentence: IndexedSentence, category_index: int) -> list[str]:
         return [
-            describe_feature(name) for name in self.indexer.strongest(sentence, self.weights[category_index])
+            describe_feature(name)
+            for name in self.indexer.strongest(sentence, self.weight_rows[category_index])
         ]
 
     @staticmethod
@@ -139,6 +144,7 @@ class Scorer:
         self,
         doc: Doc,
         source: str,
+        sentence_offsets: dict[int, tuple[int, int]],
         features: list[SentenceFeatures],
         indexed: IndexedSentence,
         sentence_index: int,
@@ -147,13 +153,17 @@ class Scorer:
         score: float,
     ) -> tuple[Flag, Span]:
         sentence = features[sentence_index]
-        contributions = self.indexer.contributions(indexed, len(sentence.words), self.weights[category_index])
+        contributions = self.indexer.contributions(
+            indexed, len(sentence.words), self.weight_rows[category_index]
+        )
         first, last = locate_phrase(contributions, self._anchors(sentence, category))
         tokens = sentence.word_tokens
         phrase = _trim(doc[tokens[first] : tokens[max(first, last - 1)] + 1]) if tokens else sentence.sentence
         start, end = original_offsets(doc, phrase.start_char, phrase.end_char)
-        sentence_span = _trim(sentence.sentence)
-        s_start, s_end = original_offsets(doc, sentence_span.start_char, sentence_span.end_char)
+        if sentence_index not in sentence_offsets:
+            trimmed = _trim(sentence.sentence)
+            sentence_offsets[sentence_index] = original_offsets(doc, trimmed.start_char, trimmed.end_char)
+        s_start, s_end = sentence_offsets[sentence_index]
         following = features[sentence_index + 1] if sentence_index + 1 < len(features) else None
         evidence = self._evidence(indexed, category_index)
         flag = Flag(
