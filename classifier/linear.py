@@ -4,7 +4,7 @@ The fitted ``OneVsRestClassifier(CalibratedClassifierCV(LogisticRegression))``
 of :mod:`classifier.estimator` is a set of linear models, each followed by a
 sigmoid; sklearn evaluates them one by one, with input checks each time.
 ``StackedLinear`` stacks their weights so that scoring a batch of sentences
-is one gather-and-sum over the sentences' features and one sigmoid, in NumPy
+is one weighted sum per linear model over the sentences' features and one sigmoid, in NumPy
 alone. It gives the same numbers as the pipeline's ``predict_proba`` (the
 tests check that).
 """
@@ -42,6 +42,7 @@ class StackedLinear:
         self.average = np.asarray(arrays["average"], dtype=np.float64)
         self.constant = np.asarray(arrays["constant"], dtype=np.float64)
         self.n_categories = len(self.constant)
+        self._coef_by_member = np.ascontiguousarray(self.coef.T)
 
     @classmethod
     def from_estimator(cls, estimator: Pipeline) -> StackedLinear:
@@ -86,12 +87,14 @@ class StackedLinear:
         """Probabilities, one column per category, for TF-IDF rows ``rows``."""
         indptr = np.asarray(rows.indptr)
         n_rows = len(indptr) - 1
-        decision = np.zeros((n_rows, self.coef.shape[1]))
-        if len(rows.data):
-            # Each stored value times its feature's weights, summed per row.
-            weighted = self.coef[rows.indices] * np.asarray(rows.data, dtype=np.float64)[:, np.newaxis]
-            filled = np.flatnonzero(np.diff(indptr))
-            decision[filled] = np.add.reduceat(weighted, indptr[filled], axis=0)
+        indices = np.asarray(rows.indices)
+        data = np.asarray(rows.data, dtype=np.float64)
+        row_of = np.repeat(np.arange(n_rows), np.diff(indptr))
+        # Per linear model, each stored value times its feature's weight, summed
+        # per row with bincount: faster than a 2-D gather and reduceat here.
+        decision = np.empty((n_rows, self.coef.shape[1]))
+        for member, weights in enumerate(self._coef_by_member):
+            decision[:, member] = np.bincount(row_of, weights=weights[indices] * data, minlength=n_rows)
         decision += self.intercept
         probabilities = 1.0 / (1.0 + np.exp(self.slope * decision + self.offset)) @ self.average
         fixed = ~np.isnan(self.constant)

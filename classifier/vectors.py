@@ -10,7 +10,6 @@ rows here are the same numbers (the tests check that), computed once.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
@@ -123,28 +122,30 @@ class SentenceIndexer:
 
     def tfidf(self, sentences: Sequence[IndexedSentence]) -> SparseRows:
         """TF-IDF rows, as ``vectorizer.transform`` gives them for the same sentences."""
-        indices: list[int] = []
-        counts: list[int] = []
-        indptr = [0]
+        columns: list[int] = []
+        lengths: list[int] = []
         for sentence in sentences:
-            found = Counter(sentence.feature_indices())
-            columns = sorted(found)
-            indices.extend(columns)
-            counts.extend(found[column] for column in columns)
-            indptr.append(len(indices))
-        data = np.asarray(counts, dtype=np.float32)
-        columns_array = np.asarray(indices, dtype=np.intp)
+            found = sentence.feature_indices()
+            columns.extend(found)
+            lengths.append(len(found))
+        n_rows, width = len(sentences), max(len(self.terms), 1)
+        row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+        # Counting (row, column) keys sorts them too: CSR order, duplicates summed.
+        keys, counts = np.unique(row_of * width + np.asarray(columns, dtype=np.int64), return_counts=True)
+        indices = (keys % width).astype(np.intp)
+        per_row = np.bincount(keys // width, minlength=n_rows)
+        indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(np.intp)
+        data = counts.astype(self.idf.dtype)
         if self.sublinear_tf:
             np.log(data, data)
             data += 1
-        data *= self.idf[columns_array]
-        offsets = np.asarray(indptr, dtype=np.intp)
+        data *= self.idf[indices]
         if self.norm == "l2" and len(data):
-            filled = np.flatnonzero(np.diff(offsets))
-            norms = np.sqrt(np.add.reduceat(data * data, offsets[filled]))
+            filled = np.flatnonzero(np.diff(indptr))
+            norms = np.sqrt(np.add.reduceat(data * data, indptr[filled]))
             norms[norms == 0] = 1
-            data /= np.repeat(norms, np.diff(offsets)[filled])
-        return SparseRows(offsets, columns_array, data)
+            data /= np.repeat(norms, np.diff(indptr)[filled])
+        return SparseRows(indptr, indices, data)
 
     def contributions(self, sentence: IndexedSentence, words: int, weights: Sequence[float]) -> np.ndarray:
         """Each word's share of the weighted n-grams that cover it (``weights`` per feature).

@@ -72,13 +72,16 @@ def _scores(truth: np.ndarray, predicted: np.ndarray) -> dict[str, Any]:
 
 def _classifier_predictions(
     model: Model, documents: Sequence[CorpusDocument], n_sentences: int
-) -> np.ndarray:
-    """The classifier's sentence labels, as ``evaluate`` counts them: a flag starting in the sentence."""
+) -> tuple[np.ndarray, float]:
+    """The classifier's sentence labels, as ``evaluate`` counts them (a flag starting in the
+    sentence), and the seconds ``score_many`` took (mapping flags to sentences is not timed)."""
     from classifier.corpus.sentences import split_sentences
 
     column = {c: i for i, c in enumerate(SPAN_CATEGORIES)}
     rows = []
-    reports = model.score_many([d.text for d in documents])
+    started = time.perf_counter()
+    reports = list(model.score_many([d.text for d in documents]))
+    seconds = time.perf_counter() - started
     for report, ranges in zip(reports, split_sentences([d.text for d in documents]), strict=True):
         for start, end in ranges:
             row = np.zeros(len(SPAN_CATEGORIES), dtype=np.int8)
@@ -89,7 +92,7 @@ def _classifier_predictions(
     predicted = np.asarray(rows, dtype=np.int8).reshape(-1, len(SPAN_CATEGORIES))
     if len(predicted) != n_sentences:
         raise RuntimeError(f"sentence counts differ: {len(predicted)} scored, {n_sentences} gold")
-    return predicted
+    return predicted, seconds
 
 
 def compare(
@@ -112,9 +115,7 @@ def compare(
     rows: dict[str, Any] = {}
     say("scoring with the classifier")
     list(model.score_many(d.text for d in evaluated[:4]))  # warm-up, as for the baselines
-    started = time.perf_counter()
-    predicted = _classifier_predictions(model, evaluated, len(data.texts))
-    seconds = time.perf_counter() - started
+    predicted, seconds = _classifier_predictions(model, evaluated, len(data.texts))
     rows["classifier"] = {**_scores(data.labels, predicted), "tokens_per_second": round(tokens / seconds)}
     for name in names:
         say(f"training baseline {name}")
