@@ -144,3 +144,25 @@ def test_list_items_under_a_risk_lead_in_are_marked(nlp: Language) -> None:
     )
     cues = [set(s.cues) for s in document_features(nlp(text)).sentences]
     assert ["CUE_LIST_DISCLOSURE" in c for c in cues] == [False, True, True, False, False]
+
+
+def test_cue_phrases_built_without_the_tokenizer_match_its_tokens(nlp: Language) -> None:
+    import json
+    from importlib import resources
+
+    from classifier.pipeline import cues
+
+    tokenizer = nlp.tokenizer.tokenizer if hasattr(nlp.tokenizer, "tokenizer") else nlp.tokenizer
+    lexicon = json.loads(resources.files("classifier.data").joinpath("lexicon.json").read_text("utf-8"))
+    words = set(cues._SOURCE_WORDS)
+    for key in ("hedge", "negation", "reporting", "disclosure", "conditions"):
+        words |= set(lexicon[key])
+    for claim_words in lexicon["claim"].values():
+        words |= set(claim_words)
+    plain = [
+        form
+        for form in {f for w in words for f in cues._variants(w.lower())}
+        if cues._PLAIN_WORDS.fullmatch(form) and not set(tokenizer.rules).intersection(form.split(" "))
+    ]
+    assert len(plain) > 1000
+    assert [f for f in plain if [t.text for t in tokenizer(f)] != f.split(" ")] == []
