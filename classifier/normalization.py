@@ -22,13 +22,13 @@ import html
 import json
 import re
 import unicodedata
-from array import array
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
 
-__all__ = ["NormalizedText", "normalize"]
+__all__ = ["NormalizedText", "OffsetMap", "normalize"]
 
 # Cyrillic and Greek letters that look like Latin ones; replaced only when they
 # stand next to a Latin letter or a digit, i.e. inside a word written in Latin script.
@@ -131,26 +131,59 @@ def _translate(char: str) -> str:
 
 
 @dataclass(frozen=True)
+class OffsetMap:
+    """Piecewise map from the characters of a rewritten text to those of its source.
+
+    Segment ``k`` begins at character ``starts[k]`` of the rewritten text. A
+    copied segment (``ends[k] == -1``) maps character for character onto the
+    source from ``sources[k]`` on; a replacement of another length maps every
+    one of its characters to the whole replaced range ``[sources[k], ends[k])``.
+    Keeping segments, not one entry per character, makes a rewrite cost what
+    its replacements cost, not what the text's length costs.
+    """
+
+    length: int
+    source_length: int
+    starts: list[int]
+    sources: list[int]
+    ends: list[int]
+
+    def char_start(self, i: int) -> int:
+        k = bisect_right(self.starts, i) - 1
+        return self.sources[k] if self.ends[k] >= 0 else self.sources[k] + i - self.starts[k]
+
+    def char_end(self, i: int) -> int:
+        k = bisect_right(self.starts, i) - 1
+        return self.ends[k] if self.ends[k] >= 0 else self.sources[k] + i - self.starts[k] + 1
+
+    def to_source(self, start: int, end: int) -> tuple[int, int]:
+        if end <= start:
+            position = self.char_start(start) if start < self.length else self.source_length
+            return position, position
+        return self.char_start(start), self.char_end(end - 1)
+
+
+@dataclass(frozen=True)
 class NormalizedText:
     """Normalised text with a map back to the original.
 
-    ``starts[i]`` and ``ends[i]`` give the original range that normalised
-    character ``i`` came from; both are ``None`` when nothing changed.
+    ``maps`` holds one :class:`OffsetMap` per rewriting pass that changed
+    something, the last pass first; it is empty when nothing changed.
     """
 
     text: str
     original: str
-    starts: array | None = None
-    ends: array | None = None
+    maps: tuple[OffsetMap, ...] = ()
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.maps)
 
     def to_original(self, start: int, end: int) -> tuple[int, int]:
         """Map the normalised range ``[start, end)`` to the original text."""
-        if self.starts is None or self.ends is None:
-            return start, end
-        if end <= start:
-            position = self.starts[start] if start < len(self.starts) else len(self.original)
-            return position, position
-        return self.starts[start], self.ends[end - 1]
+        for offsets in self.maps:
+            start, end = offsets.to_source(start, end)
+        return start, end
 
 
 def _in_latin_word(text: str, start: int, end: int) -> bool:
@@ -314,17 +347,7 @@ def normalize(text: str) -> NormalizedText:
     words respelt with digits, inner hyphens or dots, or spaced letters."""
     characters = _rewrite(text, (m.span() for m in _SPECIAL.finditer(text)), _replacement)
     words = _rewrite(characters.text, _respelt_words(characters.text), _respelling)
-    if words.starts is None or words.ends is None:
-        return characters
-    if characters.starts is None or characters.ends is None:
-        return NormalizedText(text=words.text, original=text, starts=words.starts, ends=words.ends)
-    first_starts, first_ends = characters.starts, characters.ends
-    return NormalizedText(
-        text=words.text,
-        original=text,
-        starts=array("l", (first_starts[i] for i in words.starts)),
-        ends=array("l", (first_ends[i - 1] for i in words.ends)),
-    )
+    return NormalizedText(text=words.text, original=text, maps=words.maps + characters.maps)
 
 
 def _rewrite(
@@ -333,29 +356,38 @@ def _rewrite(
     """Replace each of the ordered, disjoint ``ranges`` of ``text`` by ``replace(text, start, end)``,
     keeping the offset map."""
     pieces: list[str] = []
-    starts = array("l")
-    ends = array("l")
+    starts: list[int] = []
+    sources: list[int] = []
+    ends: list[int] = []
     cursor = 0
+    position = 0  # in the rewritten text
     changed = False
     for start, end in ranges:
         replacement = replace(text, start, end)
         if replacement == text[start:end]:
             continue
         changed = True
-        pieces.append(text[cursor:start])
-        starts.extend(range(cursor, start))
-        ends.extend(range(cursor + 1, start + 1))
-        pieces.append(replacement)
-        if len(replacement) == end - start:  # letter for letter ("n0" -> "no"): keep the fine map
-            starts.extend(range(start, end))
-            ends.extend(range(start + 1, end + 1))
-        else:
-            starts.extend([start] * len(replacement))
-            ends.extend([end] * len(replacement))
+        if start > cursor:
+            pieces.append(text[cursor:start])
+            starts.append(position)
+            sources.append(cursor)
+            ends.append(-1)
+            position += start - cursor
+        if replacement:
+            pieces.append(replacement)
+            starts.append(position)
+            sources.append(start)
+            # Letter for letter ("n0" -> "no") keeps the fine map.
+            ends.append(-1 if len(replacement) == end - start else end)
+            position += len(replacement)
         cursor = end
     if not changed:
         return NormalizedText(text=text, original=text)
-    pieces.append(text[cursor:])
-    starts.extend(range(cursor, len(text)))
-    ends.extend(range(cursor + 1, len(text) + 1))
-    return NormalizedText(text="".join(pieces), original=text, starts=starts, ends=ends)
+    if cursor < len(text):
+        pieces.append(text[cursor:])
+        starts.append(position)
+        sources.append(cursor)
+        ends.append(-1)
+        position += len(text) - cursor
+    offsets = OffsetMap(position, len(text), starts, sources, ends)
+    return NormalizedText(text="".join(pieces), original=text, maps=(offsets,))

@@ -72,5 +72,16 @@ def test_every_word_maps_back_to_its_original_slice(text: str) -> None:
 
 def test_identity_when_nothing_changes() -> None:
     normalized = normalize("nothing to do here")
-    assert normalized.starts is None
+    assert not normalized.changed
     assert normalized.to_original(3, 7) == (3, 7)
+
+
+def test_offsets_through_both_passes() -> None:
+    # Pass one drops the zero-width space and expands the ellipsis; pass two reads "n0" as "no".
+    text = "n\u200b0 \u2026ok"
+    normalized = normalize(text)
+    assert normalized.text == "no ...ok"
+    single = [normalized.to_original(i, i + 1) for i in range(len(normalized.text))]
+    assert single == [(0, 1), (2, 3), (3, 4), (4, 5), (4, 5), (4, 5), (5, 6), (6, 7)]
+    assert normalized.to_original(0, 2) == (0, 3)
+    assert normalized.to_original(len(normalized.text), len(normalized.text)) == (len(text), len(text))

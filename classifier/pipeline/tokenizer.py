@@ -33,7 +33,7 @@ class NormalizingTokenizer:
         normalized = normalize(text)
         doc = self.tokenizer(normalized.text)
         doc.user_data[TEXT_KEY] = normalized.text
-        if normalized.starts is not None:
+        if normalized.changed:
             doc.user_data[NORMALIZED_KEY] = normalized
         return doc
 
