@@ -15,7 +15,7 @@ from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
 from classifier.reports import Report, document_risk
 from classifier.taxonomy import Category, get_category
-from classifier.vectors import IndexedSentence
+from classifier.vectors import IndexedBatch, IndexedSentence
 from classifier.weights import ScoringWeights
 
 __all__ = ["Scorer"]
@@ -48,14 +48,17 @@ class Scorer:
     def score_docs_with_spans(self, docs: Sequence[Doc]) -> list[tuple[Report, list[Span]]]:
         """Like :meth:`score_docs`, with each flag also as a Span of the doc (label = category)."""
         per_doc = [document_features(doc, cues_key=self.cues_key) for doc in docs]
-        indexed = [[self.indexer.index(f) for f in features.sentences] for features in per_doc]
-        probabilities = self._probabilities([sentence for sentences in indexed for sentence in sentences])
+        batch = self.indexer.index_batch(
+            [sentence for features in per_doc for sentence in features.sentences]
+        )
+        probabilities = self._probabilities(batch)
         results = []
         row = 0
-        for doc, features, sentences in zip(docs, per_doc, indexed, strict=True):
-            block = probabilities[row : row + len(sentences)]
-            row += len(sentences)
-            results.append(self._report(doc, features, sentences, block))
+        for doc, features in zip(docs, per_doc, strict=True):
+            rows = len(features.sentences)
+            indexed = _Rows(batch, row)
+            results.append(self._report(doc, features, indexed, probabilities[row : row + rows]))
+            row += rows
         return results
 
     def score_pieces(self, pieces: Iterable[tuple[int, Doc]]) -> Report:
@@ -69,10 +72,11 @@ class Scorer:
         disclosed = False
         for offset, doc in pieces:
             document = document_features(doc, cues_key=self.cues_key)
-            indexed = [self.indexer.index(f) for f in document.sentences]
-            if not indexed:
+            if not document.sentences:
                 continue
-            probabilities = self._probabilities(indexed)
+            batch = self.indexer.index_batch(document.sentences)
+            indexed = _Rows(batch, 0)
+            probabilities = self._probabilities(batch)
             for flag, _ in self._flags(doc, document, indexed, probabilities):
                 flags.append(replace(flag, start=flag.start + offset, end=flag.end + offset))
             disclosed = disclosed or document.has_disclosure
@@ -83,16 +87,16 @@ class Scorer:
         """Each scored sentence of ``doc`` as original-text offsets, and its per-category probabilities."""
         sentences = document_features(doc, cues_key=self.cues_key).sentences
         ranges = [original_offsets(doc, f.sentence.start_char, f.sentence.end_char) for f in sentences]
-        return ranges, self._probabilities([self.indexer.index(f) for f in sentences])
+        return ranges, self._probabilities(self.indexer.index_batch(sentences))
 
-    def _probabilities(self, sentences: Sequence[IndexedSentence]) -> np.ndarray:
+    def _probabilities(self, batch: IndexedBatch) -> np.ndarray:
         """Per-category probabilities (the estimator's ``predict_proba``, computed faster)."""
-        if not sentences:
+        if not len(batch):
             return np.zeros((0, len(self.categories)))
-        return self.linear.predict_proba(self.indexer.tfidf(sentences))
+        return self.linear.predict_proba(self.indexer.tfidf(batch))
 
     def _report(
-        self, doc: Doc, document: DocumentFeatures, indexed: list[IndexedSentence], probabilities: np.ndarray
+        self, doc: Doc, document: DocumentFeatures, indexed: _Rows, probabilities: np.ndarray
     ) -> tuple[Report, list[Span]]:
         found = self._flags(doc, document, indexed, probabilities)
         found.sort(key=lambda pair: (pair[0].start, pair[0].end, pair[0].category))
@@ -100,7 +104,7 @@ class Scorer:
         return report, [span for _, span in found]
 
     def _flags(
-        self, doc: Doc, document: DocumentFeatures, indexed: list[IndexedSentence], probabilities: np.ndarray
+        self, doc: Doc, document: DocumentFeatures, indexed: _Rows, probabilities: np.ndarray
     ) -> list[tuple[Flag, Span]]:
         features = document.sentences
         hits = np.argwhere(probabilities >= self.thresholds)
@@ -115,12 +119,12 @@ class Scorer:
                 sentence_offsets,
                 features,
                 indexed[sentence_index],
-                int(sentence_index),
+                sentence_index,
                 self.categories[category_index],
-                int(category_index),
+                category_index,
                 float(probabilities[sentence_index, category_index]),
             )
-            for sentence_index, category_index in hits
+            for sentence_index, category_index in hits.tolist()
         ]
 
     def _assemble(self, flags: list[Flag], disclosed: bool) -> Report:
@@ -200,6 +204,21 @@ class Scorer:
             ],
             suggestion=category.suggestion,
         )
+
+
+class _Rows:
+    """One doc's sentences in an IndexedBatch, from ``offset`` on; each built once, when asked for."""
+
+    def __init__(self, batch: IndexedBatch, offset: int) -> None:
+        self.batch = batch
+        self.offset = offset
+        self.built: dict[int, IndexedSentence] = {}
+
+    def __getitem__(self, index: int) -> IndexedSentence:
+        sentence = self.built.get(index)
+        if sentence is None:
+            sentence = self.built[index] = self.batch.sentence(self.offset + index)
+        return sentence
 
 
 def _qualifiers(sentence: SentenceFeatures, following: SentenceFeatures | None) -> Qualifiers:

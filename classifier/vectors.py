@@ -21,7 +21,7 @@ from classifier.features import SentenceFeatures
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
-__all__ = ["IndexedSentence", "SentenceIndexer", "SparseRows"]
+__all__ = ["IndexedBatch", "IndexedSentence", "SentenceIndexer", "SparseRows"]
 
 
 class SparseRows(NamedTuple):
@@ -54,6 +54,79 @@ class IndexedSentence:
         return [index for index, _, _ in self.grams] + list(self.cues)
 
 
+@dataclass(frozen=True)
+class IndexedBatch:
+    """The vocabulary features found in a batch of sentences, as flat arrays.
+
+    Gram ``g`` is feature ``gram_features[g]``, the ``gram_sizes[g]`` words
+    from word ``gram_starts[g]`` of sentence ``gram_rows[g]``; the grams of one
+    sentence are consecutive, in the order :meth:`SentenceIndexer.index` gives.
+    ``cue_rows`` (ascending) and ``cue_features`` hold the cue features the same way.
+    """
+
+    n_rows: int
+    gram_rows: np.ndarray
+    gram_features: np.ndarray
+    gram_starts: np.ndarray
+    gram_sizes: np.ndarray
+    gram_bounds: np.ndarray  # grams of sentence r: gram_bounds[r]:gram_bounds[r + 1]
+    cue_rows: np.ndarray
+    cue_features: np.ndarray
+
+    def __len__(self) -> int:
+        return self.n_rows
+
+    def sentence(self, row: int) -> IndexedSentence:
+        """Sentence ``row`` on its own, as :meth:`SentenceIndexer.index` gives it."""
+        start, end = self.gram_bounds[row], self.gram_bounds[row + 1]
+        grams = zip(
+            self.gram_features[start:end].tolist(),
+            self.gram_starts[start:end].tolist(),
+            self.gram_sizes[start:end].tolist(),
+            strict=True,
+        )
+        first, last = np.searchsorted(self.cue_rows, (row, row + 1))
+        return IndexedSentence(tuple(grams), tuple(self.cue_features[first:last].tolist()))
+
+
+class _NgramTable:
+    """The vocabulary's word n-grams as sorted integer keys, for lookups in NumPy.
+
+    Every word of every term gets an id; an n-gram's key is its word ids read
+    as the digits of a base-``width`` number.
+    """
+
+    def __init__(self, terms: Sequence[str], ngram_max: int) -> None:
+        self.word_ids: dict[str, int] = {}
+        by_size: list[list[tuple[int, int]]] = [[] for _ in range(ngram_max + 1)]
+        split = [term.split(" ") for term in terms]
+        for words in split:
+            for word in words:
+                self.word_ids.setdefault(word, len(self.word_ids))
+        self.width = max(len(self.word_ids), 1)
+        self.unigram = np.full(self.width, -1, dtype=np.int64)
+        for index, words in enumerate(split):
+            if len(words) == 1:
+                self.unigram[self.word_ids[words[0]]] = index
+            elif len(words) <= ngram_max:
+                key = 0
+                for word in words:
+                    key = key * self.width + self.word_ids[word]
+                by_size[len(words)].append((key, index))
+        self.keys: list[np.ndarray] = []
+        self.features: list[np.ndarray] = []
+        for pairs in by_size:
+            pairs.sort()
+            self.keys.append(np.array([key for key, _ in pairs], dtype=np.int64))
+            self.features.append(np.array([index for _, index in pairs], dtype=np.int64))
+
+    @staticmethod
+    def fits(terms: Sequence[str], ngram_max: int) -> bool:
+        """Whether the keys of this vocabulary fit in 64-bit integers."""
+        words = {word for term in terms for word in term.split(" ")}
+        return max(len(words), 1) ** ngram_max < 2**62
+
+
 class SentenceIndexer:
     """Vocabulary lookups and TF-IDF rows, as a fitted ``TfidfVectorizer`` computes them."""
 
@@ -78,6 +151,7 @@ class SentenceIndexer:
         # A vocabulary cut by document frequency alone is closed under
         # sub-n-grams, which lets index() skip most lookups.
         self.prune = prune
+        self._table = _NgramTable(self.terms, ngram_max) if _NgramTable.fits(self.terms, ngram_max) else None
 
     @classmethod
     def from_vectorizer(cls, vectorizer: TfidfVectorizer) -> SentenceIndexer:
@@ -120,18 +194,72 @@ class SentenceIndexer:
         cues = [index for index in map(lookup, sentence.cues) if index is not None]
         return IndexedSentence(tuple(grams), tuple(cues))
 
-    def tfidf(self, sentences: Sequence[IndexedSentence]) -> SparseRows:
-        """TF-IDF rows, as ``vectorizer.transform`` gives them for the same sentences."""
-        columns: list[int] = []
-        lengths: list[int] = []
-        for sentence in sentences:
-            found = sentence.feature_indices()
-            columns.extend(found)
-            lengths.append(len(found))
-        n_rows, width = len(sentences), max(len(self.terms), 1)
+    def index_batch(self, sentences: Sequence[SentenceFeatures]) -> IndexedBatch:
+        """:meth:`index` for many sentences at once: the n-grams are looked up in NumPy."""
+        table = self._table
+        if table is None:  # keys too long for int64: look up one sentence at a time
+            return _batch_of([self.index(sentence) for sentence in sentences])
+        get = table.word_ids.get
+        lengths = [len(sentence.words) for sentence in sentences]
+        ids = np.fromiter(
+            (get(word, -1) for sentence in sentences for word in sentence.words), np.int64, sum(lengths)
+        )
+        n_rows = len(sentences)
         row_of = np.repeat(np.arange(n_rows, dtype=np.int64), lengths)
+        first = np.repeat(np.cumsum(lengths) - lengths, lengths)
+        known = ids >= 0
+        unigram = np.where(known, table.unigram[np.where(known, ids, 0)], -1)
+        hit = unigram >= 0
+        rows, features, starts, sizes = [row_of[hit]], [unigram[hit]], [np.flatnonzero(hit)], [1]
+        keys, valid = ids, known
+        for n in range(2, self.ngram_max + 1):
+            m = len(ids) - n + 1
+            if m <= 0:
+                break
+            # An n-gram is a candidate when all its words have ids and stand in one sentence.
+            valid = valid[:m] & known[n - 1 :] & (row_of[n - 1 :] == row_of[:m])
+            keys = keys[:m] * table.width + ids[n - 1 :]
+            found, where = _lookup(table.keys[n], keys, valid)
+            rows.append(row_of[:m][found])
+            features.append(table.features[n][where[found]])
+            starts.append(np.flatnonzero(found))
+            sizes.append(n)
+        gram_sizes = np.concatenate(
+            [np.full(len(f), n, dtype=np.int64) for f, n in zip(features, sizes, strict=True)]
+        )
+        gram_rows = np.concatenate(rows)
+        # Stable by sentence: each sentence keeps unigrams, then bigrams..., each by position.
+        order = np.argsort(gram_rows, kind="stable")
+        gram_starts = np.concatenate(starts)[order]
+        gram_rows = gram_rows[order]
+        cue_rows: list[int] = []
+        cue_features: list[int] = []
+        lookup = self.vocabulary.get
+        for row, sentence in enumerate(sentences):
+            for cue in sentence.cues:
+                index = lookup(cue)
+                if index is not None:
+                    cue_rows.append(row)
+                    cue_features.append(index)
+        return IndexedBatch(
+            n_rows=n_rows,
+            gram_rows=gram_rows,
+            gram_features=np.concatenate(features)[order],
+            gram_starts=gram_starts - first[gram_starts],
+            gram_sizes=gram_sizes[order],
+            gram_bounds=np.searchsorted(gram_rows, np.arange(n_rows + 1)),
+            cue_rows=np.asarray(cue_rows, dtype=np.int64),
+            cue_features=np.asarray(cue_features, dtype=np.int64),
+        )
+
+    def tfidf(self, sentences: Sequence[IndexedSentence] | IndexedBatch) -> SparseRows:
+        """TF-IDF rows, as ``vectorizer.transform`` gives them for the same sentences."""
+        batch = sentences if isinstance(sentences, IndexedBatch) else _batch_of(sentences)
+        n_rows, width = batch.n_rows, max(len(self.terms), 1)
+        row_of = np.concatenate([batch.gram_rows, batch.cue_rows])
+        columns = np.concatenate([batch.gram_features, batch.cue_features])
         # Counting (row, column) keys sorts them too: CSR order, duplicates summed.
-        keys, counts = np.unique(row_of * width + np.asarray(columns, dtype=np.int64), return_counts=True)
+        keys, counts = np.unique(row_of * width + columns, return_counts=True)
         indices = (keys % width).astype(np.intp)
         per_row = np.bincount(keys // width, minlength=n_rows)
         indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(np.intp)
@@ -165,3 +293,28 @@ class SentenceIndexer:
         found = {index for index, _, _ in sentence.grams} | set(sentence.cues)
         scored = sorted(((weights[index], self.terms[index]) for index in found), reverse=True)
         return [name for weight, name in scored[:limit] if weight > 0]
+
+
+def _lookup(keys: np.ndarray, queries: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Which ``queries`` (where ``valid``) are in the sorted ``keys``, and where."""
+    if not len(keys):
+        return np.zeros(len(queries), dtype=bool), np.zeros(len(queries), dtype=np.intp)
+    where = np.minimum(np.searchsorted(keys, queries), len(keys) - 1)
+    return valid & (keys[where] == queries), where
+
+
+def _batch_of(sentences: Sequence[IndexedSentence]) -> IndexedBatch:
+    """Indexed sentences as one :class:`IndexedBatch`."""
+    grams = [(row, gram) for row, sentence in enumerate(sentences) for gram in sentence.grams]
+    cues = [(row, cue) for row, sentence in enumerate(sentences) for cue in sentence.cues]
+    gram_rows = np.array([row for row, _ in grams], dtype=np.int64)
+    return IndexedBatch(
+        n_rows=len(sentences),
+        gram_rows=gram_rows,
+        gram_features=np.array([gram[0] for _, gram in grams], dtype=np.int64),
+        gram_starts=np.array([gram[1] for _, gram in grams], dtype=np.int64),
+        gram_sizes=np.array([gram[2] for _, gram in grams], dtype=np.int64),
+        gram_bounds=np.searchsorted(gram_rows, np.arange(len(sentences) + 1)),
+        cue_rows=np.array([row for row, _ in cues], dtype=np.int64),
+        cue_features=np.array([cue for _, cue in cues], dtype=np.int64),
+    )

@@ -200,14 +200,23 @@ def test_resume_needs_an_output_file() -> None:
     assert "--resume needs an output file" in result.output
 
 
+def _folder(path: Path, count: int) -> Path:
+    path.mkdir()
+    for i in range(count):
+        body = PROMO if i % 2 else CAREFUL
+        (path / f"doc{i:04d}.txt").write_text(f"Document {i}.\n" + body * 30, encoding="utf-8")
+    return path
+
+
 @pytest.fixture
 def many(tmp_path: Path) -> Path:
-    folder = tmp_path / "many"
-    folder.mkdir()
-    for i in range(150):
-        body = PROMO if i % 2 else CAREFUL
-        (folder / f"doc{i:03d}.txt").write_text(f"Document {i}.\n" + body * 30, encoding="utf-8")
-    return folder
+    return _folder(tmp_path / "many", 150)
+
+
+@pytest.fixture
+def very_many(tmp_path: Path) -> Path:
+    """Too many to finish between the first lines written and the signal, even on a fast machine."""
+    return _folder(tmp_path / "very_many", 2000)
 
 
 @pytest.mark.parametrize("name", ["jsonl", "csv", "html"])
@@ -254,10 +263,10 @@ def test_killed_run_leaves_a_valid_file_that_resume_completes(many: Path, tmp_pa
     assert sorted(paths) == expected and len(paths) == len(set(paths))
 
 
-def test_interrupt_exits_130_with_a_valid_file(many: Path, tmp_path: Path) -> None:
+def test_interrupt_exits_130_with_a_valid_file(very_many: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
     process = subprocess.Popen(
-        [str(COMMAND), "score", str(many), "-o", str(out)],
+        [str(COMMAND), "score", str(very_many), "-o", str(out)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,

@@ -121,6 +121,10 @@ def test_sentence_indexer_gives_the_vectorizers_rows(min_df: int) -> None:
     expected = vectorizer.transform(strings)
     columns = len(vectorizer.vocabulary_)
     np.testing.assert_allclose(indexer.tfidf(indexed).toarray(columns), expected.toarray(), rtol=1e-6)
+    # The batch lookup finds the same grams, in the same order, and the same rows.
+    batch = indexer.index_batch(sentences)
+    assert [batch.sentence(row) for row in range(len(sentences))] == indexed
+    np.testing.assert_allclose(indexer.tfidf(batch).toarray(columns), expected.toarray(), rtol=1e-6)
     # Every feature the analyzer finds is found, at the words it covers.
     for sentence, found, string in zip(sentences, indexed, strings, strict=True):
         analyzer = vectorizer.build_analyzer()

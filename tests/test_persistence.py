@@ -101,3 +101,29 @@ def test_broken_card_is_refused(model_copy: Path) -> None:
 def test_missing_directory_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(classifier.ModelNotFoundError, match="classifier train --output"):
         classifier.load(tmp_path / "nowhere")
+
+
+def test_batch_lookup_matches_one_sentence_at_a_time(bundled: classifier.Model) -> None:
+    from classifier.corpus import read_corpus
+    from classifier.features import document_features
+
+    repo = Path(__file__).resolve().parents[1]
+    documents = read_corpus(repo / "datasets" / "corpus.jsonl", splits=["dev"])[:30]
+    with bundled.nlp.select_pipes(disable=["clinic_claims"]):
+        docs = list(bundled.nlp.pipe(d.text for d in documents))
+    sentences = [s for doc in docs for s in document_features(doc).sentences]
+    indexer = bundled.nlp.get_pipe("clinic_claims").scorer.indexer
+    one_by_one = [indexer.index(sentence) for sentence in sentences]
+    batch = indexer.index_batch(sentences)
+    assert [batch.sentence(row) for row in range(len(sentences))] == one_by_one
+    width = len(indexer.terms)
+    np.testing.assert_array_equal(
+        indexer.tfidf(batch).toarray(width), indexer.tfidf(one_by_one).toarray(width)
+    )
+    # Without the NumPy table (keys too long for int64) the batch falls back to the same lookups.
+    indexer._table, table = None, indexer._table
+    try:
+        fallback = indexer.index_batch(sentences)
+    finally:
+        indexer._table = table
+    assert [fallback.sentence(row) for row in range(len(sentences))] == one_by_one
