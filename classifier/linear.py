@@ -43,6 +43,14 @@ class StackedLinear:
         self.constant = np.asarray(arrays["constant"], dtype=np.float64)
         self.n_categories = len(self.constant)
         self._coef_by_member = np.ascontiguousarray(self.coef.T)
+        # The averaging matrix as (category, member columns, their weights). Averaging
+        # with a matrix product would call BLAS, whose idle worker threads spin and
+        # take the CPU from the caller when the process runs on one core.
+        self._members = [
+            (category, columns, self.average[columns, category])
+            for category in range(self.n_categories)
+            if len(columns := np.flatnonzero(self.average[:, category]))
+        ]
 
     @classmethod
     def from_estimator(cls, estimator: Pipeline) -> StackedLinear:
@@ -96,7 +104,10 @@ class StackedLinear:
         for member, weights in enumerate(self._coef_by_member):
             decision[:, member] = np.bincount(row_of, weights=weights[indices] * data, minlength=n_rows)
         decision += self.intercept
-        probabilities = 1.0 / (1.0 + np.exp(self.slope * decision + self.offset)) @ self.average
+        member_probabilities = 1.0 / (1.0 + np.exp(self.slope * decision + self.offset))
+        probabilities = np.zeros((n_rows, self.n_categories))
+        for category, columns, weights in self._members:
+            probabilities[:, category] = (member_probabilities[:, columns] * weights).sum(axis=1)
         fixed = ~np.isnan(self.constant)
         probabilities[:, fixed] = self.constant[fixed]
         return probabilities
