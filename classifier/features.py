@@ -27,6 +27,7 @@ _BULLETS = frozenset({"•", "-", "*", "·", "–", "—", "▪", "●", "✓", 
 _SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
 _FIRST_PERSON = frozenset({"we", "our", "us", "ours"})
 _PERSON_CUES = {word: "CUE_YOU" for word in _SECOND_PERSON} | {word: "CUE_WE" for word in _FIRST_PERSON}
+_PERSONS = frozenset(_PERSON_CUES)
 NEGATED_PREFIX = "NEG_"
 _QUALIFIERS = frozenset({CueKind.HEDGE, CueKind.NEGATION, CueKind.SOURCE})
 
@@ -132,7 +133,10 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     # iterating Token objects costs more than the rest of this function.
     keys = zip(*doc.to_array([ORTH, LEMMA]).T.tolist(), strict=True) if len(doc) else ()
     views = [_VIEWS.get(key) or _token_view(key, doc.vocab) for key in keys]
-    sentences = [s for s in doc.sents if not all(view.blank for view in views[s.start : s.end])]
+    forms = [view.form for view in views]
+    blank = [view.blank for view in views]
+    space = [view.space for view in views]
+    sentences = [s for s in doc.sents if False in blank[s.start : s.end]]
     sentence_of = [-1] * len(doc)
     for index, sentence in enumerate(sentences):
         sentence_of[sentence.start : sentence.end] = [index] * len(sentence)
@@ -170,22 +174,24 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     # risks include:" are disclosures, whatever words they hold.
     lead_in_discloses = False
     for index, sentence in enumerate(sentences):
-        words: list[str] = []
-        positions: list[int] = []
+        start, end = sentence.start, sentence.end
         cues = cue_sets[index]
-        for i in range(sentence.start, sentence.end):
-            view = views[i]
-            form = view.form
-            if form is None:
-                if view.mark is not None:
-                    cues.add(view.mark)
-                continue
-            person = _PERSON_CUES.get(form)
-            if person is not None:
-                cues.add(person)
-            words.append(NEGATED_PREFIX + form if negated[i] else form)
-            positions.append(i)
-        first = next((view for view in views[sentence.start : sentence.end] if not view.space), None)
+        # Whole-slice list operations: a Python loop over the tokens costs several times more.
+        words = forms[start:end]
+        if None in words:
+            positions = [i for i, form in enumerate(words, start) if form is not None]
+            cues.update(view.mark for view in views[start:end] if view.mark is not None and view.form is None)
+            words = [form for form in words if form is not None]
+        else:
+            positions = list(range(start, end))
+        if not _PERSONS.isdisjoint(words):
+            cues.update(_PERSON_CUES[word] for word in words if word in _PERSON_CUES)
+        if True in negated[start:end]:
+            pairs = zip(words, positions, strict=True)
+            words = [NEGATED_PREFIX + word if negated[i] else word for word, i in pairs]
+        first = views[start] if not space[start] else None
+        if first is None and False in space[start:end]:
+            first = views[space.index(False, start, end)]
         if first is not None and first.bullet:
             cues.add("CUE_BULLET")
             if lead_in_discloses:
