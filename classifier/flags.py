@@ -14,7 +14,7 @@ import numpy as np
 __all__ = ["Flag", "locate_phrase"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Flag:
     """A risky phrase (or, for document categories, the whole text).
 

@@ -11,7 +11,7 @@ from classifier.taxonomy import SEVERITY_WEIGHT
 __all__ = ["Report", "document_risk"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Report:
     """The result of scoring one text: ``risk`` in [0, 1] and ``flags`` ordered by ``start``."""
 

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import replace
 
 import numpy as np
+from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from classifier.explanations import Qualifiers, describe_feature, explain
@@ -23,6 +25,8 @@ __all__ = ["Scorer"]
 _PHRASE_TRIM = frozenset(
     {"•", "-", "*", "·", ",", ";", ":", "(", ")", '"', "'", "and", "or", "the", "a", "an"}
 )
+_PHRASE_TRIM_IDS = np.array(sorted(get_string_id(text) for text in _PHRASE_TRIM), dtype=np.uint64)
+_PERCENT = get_string_id("%")
 
 
 class Scorer:
@@ -111,11 +115,13 @@ class Scorer:
         if not len(hits):
             return []
         source = original_text(doc)
+        tokens = _TokenEdges(doc)
         sentence_offsets: dict[int, tuple[int, int]] = {}
         return [
             self._flag(
                 doc,
                 source,
+                tokens,
                 sentence_offsets,
                 features,
                 indexed[sentence_index],
@@ -148,6 +154,7 @@ class Scorer:
         self,
         doc: Doc,
         source: str,
+        edges: _TokenEdges,
         sentence_offsets: dict[int, tuple[int, int]],
         features: list[SentenceFeatures],
         indexed: IndexedSentence,
@@ -162,11 +169,15 @@ class Scorer:
         )
         first, last = locate_phrase(contributions, self._anchors(sentence, category))
         tokens = sentence.word_tokens
-        phrase = _trim(doc[tokens[first] : tokens[max(first, last - 1)] + 1]) if tokens else sentence.sentence
-        start, end = original_offsets(doc, phrase.start_char, phrase.end_char)
+        whole = sentence.sentence.start, sentence.sentence.end
+        if tokens:
+            first_token, last_token = edges.trim(tokens[first], tokens[max(first, last - 1)] + 1)
+        else:
+            first_token, last_token = whole
+        start, end = original_offsets(doc, *edges.characters(first_token, last_token))
         if sentence_index not in sentence_offsets:
-            trimmed = _trim(sentence.sentence)
-            sentence_offsets[sentence_index] = original_offsets(doc, trimmed.start_char, trimmed.end_char)
+            trimmed = edges.characters(*edges.trim(*whole))
+            sentence_offsets[sentence_index] = original_offsets(doc, *trimmed)
         s_start, s_end = sentence_offsets[sentence_index]
         following = features[sentence_index + 1] if sentence_index + 1 < len(features) else None
         evidence = self._evidence(indexed, category_index)
@@ -182,7 +193,7 @@ class Scorer:
             evidence=evidence,
             suggestion=category.suggestion,
         )
-        return flag, Span(doc, phrase.start, phrase.end, label=category.id)
+        return flag, Span(doc, first_token, last_token, label=category.id)
 
     def _missing_disclosure(self, flags: list[Flag], has_disclosure: bool) -> Flag | None:
         high = [flag.score for flag in flags if flag.severity == "high"]
@@ -228,15 +239,29 @@ def _qualifiers(sentence: SentenceFeatures, following: SentenceFeatures | None) 
     return Qualifiers(hedges=hedges, negations=list(sentence.negations), sources=sources)
 
 
-def _trim(span: Span) -> Span:
-    start, end = span.start, span.end
-    doc = span.doc
-    while start < end and (doc[start].is_space or doc[start].lower_ in _PHRASE_TRIM or doc[start].is_punct):
-        start += 1
-    while end > start and (
-        doc[end - 1].is_space
-        or doc[end - 1].lower_ in _PHRASE_TRIM
-        or (doc[end - 1].is_punct and doc[end - 1].text != "%")
-    ):
-        end -= 1
-    return doc[start:end] if end > start else span
+class _TokenEdges:
+    """What placing a phrase reads of a doc's tokens, as lists (Token objects cost more)."""
+
+    def __init__(self, doc: Doc) -> None:
+        columns = doc.to_array([IS_SPACE, IS_PUNCT, LOWER, ORTH, IDX, LENGTH]).T
+        space, punct, lower, orth, offset, length = columns
+        dropped = (space != 0) | np.isin(lower, _PHRASE_TRIM_IDS)
+        # A phrase starts after spaces, punctuation and the words of _PHRASE_TRIM,
+        # and ends before them too, except before "%".
+        self.lead = (dropped | (punct != 0)).tolist()
+        self.tail = (dropped | ((punct != 0) & (orth != _PERCENT))).tolist()
+        self.starts = offset.tolist()
+        self.ends = (offset + length).tolist()
+
+    def trim(self, start: int, end: int) -> tuple[int, int]:
+        """Tokens ``[start, end)`` without the dropped tokens at either edge (all of them if all are)."""
+        first, last = start, end
+        while first < last and self.lead[first]:
+            first += 1
+        while last > first and self.tail[last - 1]:
+            last -= 1
+        return (first, last) if last > first else (start, end)
+
+    def characters(self, start: int, end: int) -> tuple[int, int]:
+        """The character range of tokens ``[start, end)`` in ``doc.text``."""
+        return self.starts[start], self.ends[end - 1]
