@@ -6,10 +6,9 @@ model's features into the shortest phrase that carries the claim.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
-
-import numpy as np
 
 __all__ = ["Flag", "locate_phrase"]
 
@@ -39,7 +38,7 @@ class Flag:
 
 
 def locate_phrase(
-    contributions: np.ndarray,
+    contributions: Sequence[float],
     anchors: list[int],
     *,
     relative_floor: float = 0.2,
@@ -56,11 +55,12 @@ def locate_phrase(
         include an anchor next to it, and falls back to the anchors when no
         word contributes positively.
     """
-    n = len(contributions)
+    values = list(contributions)
+    n = len(values)
     if n == 0:
         return 0, 0
-    peak = int(np.argmax(contributions))
-    top = float(contributions[peak])
+    top = max(values)
+    peak = values.index(top)  # the first of equal maxima
     if top <= 0:
         if anchors:
             return min(anchors), max(anchors) + 1
@@ -69,7 +69,7 @@ def locate_phrase(
     start, end = peak, peak + 1
 
     def strong(i: int) -> bool:
-        return 0 <= i < n and (contributions[i] >= floor or i in anchors)
+        return 0 <= i < n and (values[i] >= floor or i in anchors)
 
     while end - start < max_words:
         if strong(end) or (strong(end + 1) and end + 1 < n):

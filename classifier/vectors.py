@@ -3,7 +3,7 @@
 At scoring time every sentence's n-grams are looked up in the vocabulary
 once: the same lookups give the TF-IDF rows the classifier reads and, for a
 flagged sentence, each word's contribution to the category (to place the
-phrase) and the strongest features (to explain it). The fitted
+phrase). The fitted
 ``TfidfVectorizer`` would compute the rows again from joined strings; the
 rows here are the same numbers (the tests check that), computed once.
 """
@@ -275,7 +275,7 @@ class SentenceIndexer:
             data /= np.repeat(norms, np.diff(indptr)[filled])
         return SparseRows(indptr, indices, data)
 
-    def contributions(self, sentence: IndexedSentence, words: int, weights: Sequence[float]) -> np.ndarray:
+    def contributions(self, sentence: IndexedSentence, words: int, weights: Sequence[float]) -> list[float]:
         """Each word's share of the weighted n-grams that cover it (``weights`` per feature).
 
         ``weights`` is one category's row as a Python list: this runs for every
@@ -286,13 +286,7 @@ class SentenceIndexer:
             share = weights[index] / n
             for position in range(start, start + n):
                 values[position] += share
-        return np.asarray(values)
-
-    def strongest(self, sentence: IndexedSentence, weights: Sequence[float], limit: int = 5) -> list[str]:
-        """Names of the ``limit`` features of ``sentence`` with the largest positive weight."""
-        found = {index for index, _, _ in sentence.grams} | set(sentence.cues)
-        scored = sorted(((weights[index], self.terms[index]) for index in found), reverse=True)
-        return [name for weight, name in scored[:limit] if weight > 0]
+        return values
 
 
 def _lookup(keys: np.ndarray, queries: np.ndarray, valid: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
