@@ -9,6 +9,7 @@ scikit-learn vectoriser can read them and keep readable feature names.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -169,6 +170,15 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
             cue_sets[index].add("CUE_" + label)
             if label in _QUALIFIERS:
                 qualifiers[index][label].append(span.text)
+    # Whole-doc list operations: a Python loop over the tokens costs several times more.
+    word_at = [i for i, form in enumerate(forms) if form is not None]
+    doc_words = plain_words = [forms[i] for i in word_at]
+    if True in negated:
+        pairs = zip(plain_words, word_at, strict=True)
+        doc_words = [NEGATED_PREFIX + word if negated[i] else word for word, i in pairs]
+    for i in [i for i, view in enumerate(views) if view.mark is not None and view.form is None]:
+        if sentence_of[i] >= 0:
+            cue_sets[sentence_of[i]].add(views[i].mark)
     features = []
     # A list item inherits the lead-in of its list: bullets after "Possible
     # risks include:" are disclosures, whatever words they hold.
@@ -176,19 +186,12 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     for index, sentence in enumerate(sentences):
         start, end = sentence.start, sentence.end
         cues = cue_sets[index]
-        # Whole-slice list operations: a Python loop over the tokens costs several times more.
-        words = forms[start:end]
-        if None in words:
-            positions = [i for i, form in enumerate(words, start) if form is not None]
-            cues.update(view.mark for view in views[start:end] if view.mark is not None and view.form is None)
-            words = [form for form in words if form is not None]
-        else:
-            positions = list(range(start, end))
-        if not _PERSONS.isdisjoint(words):
-            cues.update(_PERSON_CUES[word] for word in words if word in _PERSON_CUES)
-        if True in negated[start:end]:
-            pairs = zip(words, positions, strict=True)
-            words = [NEGATED_PREFIX + word if negated[i] else word for word, i in pairs]
+        first_word, last_word = bisect_left(word_at, start), bisect_left(word_at, end)
+        words = doc_words[first_word:last_word]
+        positions = word_at[first_word:last_word]
+        plain = plain_words[first_word:last_word]
+        if not _PERSONS.isdisjoint(plain):
+            cues.update(_PERSON_CUES[word] for word in plain if word in _PERSON_CUES)
         first = views[start] if not space[start] else None
         if first is None and False in space[start:end]:
             first = views[space.index(False, start, end)]

@@ -166,3 +166,22 @@ def test_cue_phrases_built_without_the_tokenizer_match_its_tokens(nlp: Language)
     ]
     assert len(plain) > 1000
     assert [f for f in plain if [t.text for t in tokenizer(f)] != f.split(" ")] == []
+
+
+def test_sentence_features_words_and_cues(nlp: Language) -> None:
+    from classifier.features import document_features
+
+    doc = nlp('Amazing!!! There is no risk for you. "Our cells" work.\n\n\n- Swelling may occur')
+    sentences = document_features(doc).sentences
+    assert [s.words for s in sentences] == [
+        ("amazing",),
+        ("there", "be", "no", "NEG_risk", "NEG_for", "NEG_you"),
+        ("our", "cell", "work"),
+        ("swelling", "may", "occur"),
+    ]
+    # Marks and pronouns count as cues, negated or not; a bullet is seen past the blank lines.
+    assert "CUE_EXCLAIM" in sentences[0].cues
+    assert "CUE_YOU" in sentences[1].cues
+    assert {"CUE_QUOTE", "CUE_WE"} <= set(sentences[2].cues)
+    assert "CUE_BULLET" in sentences[3].cues
+    assert [doc[i].text for i in sentences[2].word_tokens] == ["Our", "cells", "work"]
