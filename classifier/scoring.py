@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
@@ -19,7 +19,7 @@ from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
 from classifier.reports import Report, document_risk
 from classifier.taxonomy import Category, get_category
-from classifier.vectors import IndexedBatch, IndexedSentence, SparseRows
+from classifier.vectors import IndexedBatch, SparseRows
 from classifier.weights import ScoringWeights
 
 __all__ = ["Scorer"]
@@ -43,8 +43,6 @@ class Scorer:
         self.indexer = weights.indexer
         self.linear = weights.linear
         self.weights = weights.feature_weights
-        # One Python list per category: phrase location and evidence index them per n-gram.
-        self.weight_rows = [row.tolist() for row in weights.feature_weights]
         self.disclosure = get_category("missing_disclosure")
 
     def score_docs(self, docs: Sequence[Doc]) -> list[Report]:
@@ -62,7 +60,7 @@ class Scorer:
         row = 0
         for doc, features in zip(docs, per_doc, strict=True):
             rows = len(features.sentences)
-            found = self._flags(doc, features, _Rows(batch, row), hits.of_rows(row, row + rows))
+            found = self._flags(doc, features, hits.of_rows(row, row + rows))
             found.sort(key=lambda pair: (pair[0].start, pair[0].end, pair[0].category))
             report = self._assemble([flag for flag, _ in found], features.has_disclosure)
             results.append((report, [span for _, span in found]))
@@ -83,7 +81,7 @@ class Scorer:
             if not document.sentences:
                 continue
             batch = self.indexer.index_batch(document.sentences)
-            for flag, _ in self._flags(doc, document, _Rows(batch, 0), self._hits(batch)):
+            for flag, _ in self._flags(doc, document, self._hits(batch)):
                 flags.append(replace(flag, start=flag.start + offset, end=flag.end + offset))
             disclosed = disclosed or document.has_disclosure
         flags.sort(key=lambda f: (f.start, f.end, f.category))
@@ -104,13 +102,14 @@ class Scorer:
     def _hits(self, batch: IndexedBatch) -> _Hits:
         """Every (sentence, category) of ``batch`` at or above its threshold, with its score and evidence."""
         if not len(batch):
-            return _Hits([], [], [], [])
+            return _Hits([], [], [], [], [])
         rows = self.indexer.tfidf(batch)
         probabilities = self.linear.predict_proba(rows)
         sentences, categories = np.nonzero(probabilities >= self.thresholds)
         scores = probabilities[sentences, categories]
         evidence = self._evidence(rows, sentences, categories)
-        return _Hits(sentences.tolist(), categories.tolist(), scores.tolist(), evidence)
+        contributions = self.indexer.contributions_many(batch, sentences, categories, self.weights)
+        return _Hits(sentences.tolist(), categories.tolist(), scores.tolist(), evidence, contributions)
 
     def _evidence(
         self, rows: SparseRows, sentences: np.ndarray, categories: np.ndarray, limit: int = 5
@@ -145,9 +144,7 @@ class Scorer:
         rank[sorted(range(len(terms)), key=terms.__getitem__)] = np.arange(len(terms))
         return rank
 
-    def _flags(
-        self, doc: Doc, document: DocumentFeatures, indexed: _Rows, hits: _Hits
-    ) -> list[tuple[Flag, Span]]:
+    def _flags(self, doc: Doc, document: DocumentFeatures, hits: _Hits) -> list[tuple[Flag, Span]]:
         """One flag per hit of ``doc``; ``hits`` count sentences from the doc's first."""
         if not hits.sentences:
             return []
@@ -162,15 +159,14 @@ class Scorer:
                 tokens,
                 sentence_offsets,
                 features,
-                indexed[sentence_index],
                 sentence_index,
                 self.categories[category_index],
-                category_index,
                 score,
                 evidence,
+                contributions,
             )
-            for sentence_index, category_index, score, evidence in zip(
-                hits.sentences, hits.categories, hits.scores, hits.evidence, strict=True
+            for sentence_index, category_index, score, evidence, contributions in zip(
+                hits.sentences, hits.categories, hits.scores, hits.evidence, hits.contributions, strict=True
             )
         ]
 
@@ -182,8 +178,14 @@ class Scorer:
 
     @staticmethod
     def _anchors(sentence: SentenceFeatures, category: Category) -> list[int]:
-        position = {token: i for i, token in enumerate(sentence.word_tokens)}
-        return [position[t] for t in sentence.anchors.get(category.id, ()) if t in position]
+        """Word positions of the category's lexicon cues in the sentence (word_tokens is ascending)."""
+        tokens = sentence.word_tokens
+        found = []
+        for token in sentence.anchors.get(category.id, ()):
+            i = bisect_left(tokens, token)
+            if i < len(tokens) and tokens[i] == token:
+                found.append(i)
+        return found
 
     def _flag(
         self,
@@ -192,17 +194,13 @@ class Scorer:
         edges: _TokenEdges,
         sentence_offsets: dict[int, tuple[int, int]],
         features: list[SentenceFeatures],
-        indexed: IndexedSentence,
         sentence_index: int,
         category: Category,
-        category_index: int,
         score: float,
         evidence: list[str],
+        contributions: list[float],
     ) -> tuple[Flag, Span]:
         sentence = features[sentence_index]
-        contributions = self.indexer.contributions(
-            indexed, len(sentence.words), self.weight_rows[category_index]
-        )
         first, last = locate_phrase(contributions, self._anchors(sentence, category))
         tokens = sentence.word_tokens
         whole = sentence.sentence.start, sentence.sentence.end
@@ -252,16 +250,16 @@ class Scorer:
         )
 
 
+@dataclass(frozen=True, slots=True)
 class _Hits:
-    """Hits of a batch as parallel lists, sentence by sentence (NumPy's nonzero order)."""
+    """Hits of a batch as parallel lists, sentence by sentence (NumPy's nonzero order):
+    each hit's sentence, category, score, evidence and per-word contributions."""
 
-    def __init__(
-        self, sentences: list[int], categories: list[int], scores: list[float], evidence: list[list[str]]
-    ):
-        self.sentences = sentences
-        self.categories = categories
-        self.scores = scores
-        self.evidence = evidence
+    sentences: list[int]
+    categories: list[int]
+    scores: list[float]
+    evidence: list[list[str]]
+    contributions: list[list[float]]
 
     def of_rows(self, start: int, end: int) -> _Hits:
         """The hits of sentences ``[start, end)``, numbered from ``start``."""
@@ -271,22 +269,8 @@ class _Hits:
             self.categories[first:last],
             self.scores[first:last],
             self.evidence[first:last],
+            self.contributions[first:last],
         )
-
-
-class _Rows:
-    """One doc's sentences in an IndexedBatch, from ``offset`` on; each built once, when asked for."""
-
-    def __init__(self, batch: IndexedBatch, offset: int) -> None:
-        self.batch = batch
-        self.offset = offset
-        self.built: dict[int, IndexedSentence] = {}
-
-    def __getitem__(self, index: int) -> IndexedSentence:
-        sentence = self.built.get(index)
-        if sentence is None:
-            sentence = self.built[index] = self.batch.sentence(self.offset + index)
-        return sentence
 
 
 def _qualifiers(sentence: SentenceFeatures, following: SentenceFeatures | None) -> Qualifiers:

@@ -72,6 +72,7 @@ class IndexedBatch:
     gram_bounds: np.ndarray  # grams of sentence r: gram_bounds[r]:gram_bounds[r + 1]
     cue_rows: np.ndarray
     cue_features: np.ndarray
+    word_counts: np.ndarray | None = None  # words per sentence, when the batch was built from features
 
     def __len__(self) -> int:
         return self.n_rows
@@ -198,7 +199,8 @@ class SentenceIndexer:
         """:meth:`index` for many sentences at once: the n-grams are looked up in NumPy."""
         table = self._table
         if table is None:  # keys too long for int64: look up one sentence at a time
-            return _batch_of([self.index(sentence) for sentence in sentences])
+            lengths = [len(sentence.words) for sentence in sentences]
+            return _batch_of([self.index(sentence) for sentence in sentences], lengths)
         get = table.word_ids.get
         lengths = [len(sentence.words) for sentence in sentences]
         ids = np.fromiter(
@@ -250,6 +252,7 @@ class SentenceIndexer:
             gram_bounds=np.searchsorted(gram_rows, np.arange(n_rows + 1)),
             cue_rows=np.asarray(cue_rows, dtype=np.int64),
             cue_features=np.asarray(cue_features, dtype=np.int64),
+            word_counts=np.asarray(lengths, dtype=np.int64),
         )
 
     def tfidf(self, sentences: Sequence[IndexedSentence] | IndexedBatch) -> SparseRows:
@@ -275,6 +278,32 @@ class SentenceIndexer:
             data /= np.repeat(norms, np.diff(indptr)[filled])
         return SparseRows(indptr, indices, data)
 
+    def contributions_many(
+        self, batch: IndexedBatch, rows: np.ndarray, categories: np.ndarray, weights: np.ndarray
+    ) -> list[list[float]]:
+        """:meth:`contributions` for sentences ``rows`` of ``batch``, sentence ``rows[k]``
+        weighted by row ``categories[k]`` of ``weights`` (categories by features). The sums
+        are taken in the same order as :meth:`contributions` takes them, so the
+        values are the same to the last bit.
+        """
+        if batch.word_counts is None:
+            raise ValueError("contributions_many needs a batch from index_batch (it knows the word counts)")
+        first = batch.gram_bounds[rows]
+        counts = batch.gram_bounds[rows + 1] - first
+        hit = np.repeat(np.arange(len(rows)), counts)
+        grams = np.repeat(first, counts) + np.arange(len(hit)) - np.repeat(np.cumsum(counts) - counts, counts)
+        sizes = batch.gram_sizes[grams]
+        shares = weights[categories[hit], batch.gram_features[grams]] / sizes
+        # Each gram spreads its share over its words, gram after gram.
+        words = batch.word_counts[rows]
+        slots = np.cumsum(words) - words
+        spread = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        positions = np.repeat(slots[hit] + batch.gram_starts[grams], sizes) + spread
+        values = np.bincount(positions, weights=np.repeat(shares, sizes), minlength=int(words.sum())).tolist()
+        return [
+            values[slot : slot + count] for slot, count in zip(slots.tolist(), words.tolist(), strict=True)
+        ]
+
     def contributions(self, sentence: IndexedSentence, words: int, weights: Sequence[float]) -> list[float]:
         """Each word's share of the weighted n-grams that cover it (``weights`` per feature).
 
@@ -297,7 +326,7 @@ def _lookup(keys: np.ndarray, queries: np.ndarray, valid: np.ndarray) -> tuple[n
     return valid & (keys[where] == queries), where
 
 
-def _batch_of(sentences: Sequence[IndexedSentence]) -> IndexedBatch:
+def _batch_of(sentences: Sequence[IndexedSentence], word_counts: Sequence[int] | None = None) -> IndexedBatch:
     """Indexed sentences as one :class:`IndexedBatch`."""
     grams = [(row, gram) for row, sentence in enumerate(sentences) for gram in sentence.grams]
     cues = [(row, cue) for row, sentence in enumerate(sentences) for cue in sentence.cues]
@@ -311,4 +340,5 @@ def _batch_of(sentences: Sequence[IndexedSentence]) -> IndexedBatch:
         gram_bounds=np.searchsorted(gram_rows, np.arange(len(sentences) + 1)),
         cue_rows=np.array([row for row, _ in cues], dtype=np.int64),
         cue_features=np.array([cue for _, cue in cues], dtype=np.int64),
+        word_counts=None if word_counts is None else np.asarray(word_counts, dtype=np.int64),
     )

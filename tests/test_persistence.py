@@ -120,6 +120,15 @@ def test_batch_lookup_matches_one_sentence_at_a_time(bundled: classifier.Model) 
     np.testing.assert_array_equal(
         indexer.tfidf(batch).toarray(width), indexer.tfidf(one_by_one).toarray(width)
     )
+    # Per-word contributions for many (sentence, category) pairs at once are the same numbers.
+    weights = bundled.nlp.get_pipe("clinic_claims").scorer.weights
+    rows = np.repeat(np.arange(len(sentences)), 2)
+    categories = np.tile([0, 3], len(sentences))
+    expected = [
+        indexer.contributions(one_by_one[row], len(sentences[row].words), weights[category].tolist())
+        for row, category in zip(rows.tolist(), categories.tolist(), strict=True)
+    ]
+    assert indexer.contributions_many(batch, rows, categories, weights) == expected
     # Without the NumPy table (keys too long for int64) the batch falls back to the same lookups.
     indexer._table, table = None, indexer._table
     try:
@@ -127,3 +136,4 @@ def test_batch_lookup_matches_one_sentence_at_a_time(bundled: classifier.Model) 
     finally:
         indexer._table = table
     assert [fallback.sentence(row) for row in range(len(sentences))] == one_by_one
+    assert indexer.contributions_many(fallback, rows, categories, weights) == expected
