@@ -35,8 +35,20 @@ def test_factories_are_registered_through_entry_points() -> None:
         ("As shown by Lee et al. 2019 it works.", ["As shown by Lee et al. 2019 it works."]),
         ("  • Restores nerves\n  • Heals pain", ["• Restores nerves", "• Heals pain"]),
         ('He said "yes." Then left.', ['He said "yes."', "Then left."]),
+        ('It works!" (Really.) Yes', ['It works!"', "(Really.)", "Yes"]),
+        ("Done. 3 days later. ok then", ["Done. 3 days later. ok then"]),
+        ('. "Hello', ['. "', "Hello"]),
     ],
-    ids=["punctuation", "line-break", "et-al", "bullets", "closing-quote"],
+    ids=[
+        "punctuation",
+        "line-break",
+        "et-al",
+        "bullets",
+        "closing-quote",
+        "brackets",
+        "digit-lower",
+        "lead-stop",
+    ],
 )
 def test_sentence_segmentation(nlp: Language, text: str, sentences: list[str]) -> None:
     assert [s.text.strip() for s in nlp(text).sents if s.text.strip()] == sentences
