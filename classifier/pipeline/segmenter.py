@@ -12,8 +12,8 @@ __all__ = ["SentenceSegmenter"]
 
 _TERMINAL = frozenset({".", "!", "?", "...", "!?", "?!"})
 _CLOSING = frozenset({'"', "'", ")", "]", "»"})
-_TERMINAL_ARRAY = numpy.array(sorted(get_string_id(text) for text in _TERMINAL), dtype=numpy.uint64)
-_CLOSING_ARRAY = numpy.array(sorted(get_string_id(text) for text in _CLOSING), dtype=numpy.uint64)
+_TERMINAL_IDS = frozenset(get_string_id(text) for text in _TERMINAL)
+_CLOSING_IDS = frozenset(get_string_id(text) for text in _CLOSING)
 
 
 class SentenceSegmenter:
@@ -34,31 +34,27 @@ class SentenceSegmenter:
             return doc
         if not len(doc):
             return doc
-        # Decided on token attribute arrays: creating Token objects, or even a
-        # Python loop over every token, would cost more than the decision.
-        orths, spaces = doc.to_array([ORTH, IS_SPACE]).T
+        # Token attributes as plain lists: creating Token objects would cost
+        # more than the whole decision below.
+        orths, spaces = (column.tolist() for column in doc.to_array([ORTH, IS_SPACE]).T)
         strings = doc.vocab.strings
-        words = numpy.flatnonzero(spaces == 0)
-        terminal = (orths[:, numpy.newaxis] == _TERMINAL_ARRAY).any(axis=1)
-        closing = (orths[:, numpy.newaxis] == _CLOSING_ARRAY).any(axis=1)
         starts = numpy.full((len(doc), 1), -1, dtype=numpy.int64)
         starts[0, 0] = 1
-        # A word starts a sentence after a space token holding a line break...
-        after_space = words[(words > 0) & (spaces[words - 1] != 0)].tolist()
-        breaks = [i for i in after_space if "\n" in strings[int(orths[i - 1])]]
-        starts[breaks, 0] = 1
-        # ...or when the last token before it that is neither space nor a closing
-        # quote or bracket (or else the first token) is terminal punctuation,
-        # unless it is terminal or closing itself, or begins with a lower-case
-        # letter or a digit.
-        later = words[words > 0]
-        decisive = numpy.concatenate([[0], later[~closing[later]]])
-        follows_terminal = terminal[decisive[numpy.searchsorted(decisive, later) - 1]]
-        candidates = later[follows_terminal & ~closing[later] & ~terminal[later]]
-        for i in candidates.tolist():
-            first = strings[int(orths[i])][0]
-            if not (first.islower() or first.isdigit()):
+        after_terminal = orths[0] in _TERMINAL_IDS
+        for i in range(1, len(orths)):
+            if spaces[i]:
+                continue
+            orth = orths[i]
+            if spaces[i - 1] and "\n" in strings[orths[i - 1]]:
                 starts[i, 0] = 1
+            elif after_terminal and orth not in _CLOSING_IDS and orth not in _TERMINAL_IDS:
+                first = strings[orth][0]
+                if not (first.islower() or first.isdigit()):
+                    starts[i, 0] = 1
+            if orth in _TERMINAL_IDS:
+                after_terminal = True
+            elif orth not in _CLOSING_IDS:
+                after_terminal = False
         doc.from_array([SENT_START], starts.view(numpy.uint64))
         return doc
 
