@@ -13,11 +13,12 @@ from collections.abc import Iterable
 from importlib import resources
 
 import numpy
-from spacy.attrs import IS_SPACE, IS_TITLE, LIKE_NUM, LOWER, ORTH
+from spacy.attrs import IS_TITLE, LIKE_NUM, LOWER, ORTH
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
+from spacy.util import filter_spans
 
 from classifier.pipeline.tokenizer import doc_text
 
@@ -105,7 +106,6 @@ class _Ids:
         self.study, self.link, self.people = ids(*_STUDY_WORDS), ids(*_STUDY_LINKS), ids(*_PEOPLE)
         self.percent_sign, self.percent_word = get_string_id("%"), ids("percent", "per")
         self.cent, self.out, self.of, self.in_ = (get_string_id(w) for w in ("cent", "out", "of", "in"))
-        self.starters = self.et | {self.n} | self.study
 
 
 _ID = _Ids()
@@ -132,18 +132,15 @@ def _token_patterns(doc: Doc) -> Iterable[tuple[int, int, int]]:
     """
     if not len(doc):
         return
-    columns = doc.to_array([LOWER, ORTH, LIKE_NUM, IS_TITLE])
-    lower, orth, like_num, title = (column.tolist() for column in columns.T)
+    lower, orth, like_num, title = (
+        column.tolist() for column in doc.to_array([LOWER, ORTH, LIKE_NUM, IS_TITLE]).T
+    )
     size = len(lower)
 
     def at(array: list[int], i: int) -> int:
         return array[i] if i < size else 0
 
-    # Only a token that can start one of the patterns below is looked at further.
-    starters = _ID.starters
-    for i in [i for i, value in enumerate(lower) if value in starters]:
-        if i >= size - 1:
-            break
+    for i in range(size - 1):
         if lower[i] in _ID.et and lower[i + 1] in _ID.al:
             yield _SOURCE, i, i + 2
         elif lower[i] == _ID.n and orth[i + 1] == _ID.equals and at(like_num, i + 2):
@@ -170,7 +167,7 @@ def _token_patterns(doc: Doc) -> Iterable[tuple[int, int, int]]:
             yield _SOURCE, j, y + 1
         elif y >= 1 and title[y - 1]:
             yield _SOURCE, y - 1, y + 1
-    for i in numpy.flatnonzero(columns[:, 2]).tolist():
+    for i in [i for i, value in enumerate(like_num) if value]:
         yield _NUMBER, i, i + 1
         following = at(lower, i + 1)
         if at(orth, i + 1) == _ID.percent_sign:
@@ -210,7 +207,6 @@ class ClaimCues:
         self.scope_size = scope_size
         lexicon = json.loads(resources.files("classifier.data").joinpath("lexicon.json").read_text("utf-8"))
         self.breakers = frozenset(lexicon["scope_breakers"])
-        self.breaker_ids = frozenset(nlp.vocab.strings.add(word) for word in self.breakers)
         self._free = nlp.vocab.strings.add("free")
         self._hyphen = nlp.vocab.strings.add("-")
         self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
@@ -243,56 +239,38 @@ class ClaimCues:
             self.phrases.add(label, [make(form) for form in forms])
 
     def __call__(self, doc: Doc) -> Doc:
-        # Matches stay (start, end) pairs until the overlaps are resolved: only
-        # the kept ones become Span objects.
-        by_label: dict[int, list[tuple[int, int]]] = defaultdict(list)
+        by_label: dict[int, list[Span]] = defaultdict(list)
         for label, start, end in [*self.phrases(doc, as_spans=False), *_token_patterns(doc)]:
-            by_label[label].append((start, end))
+            by_label[label].append(Span(doc, start, end, label=label))
         for match in _IDENTIFIERS.finditer(doc_text(doc)):
             span = doc.char_span(match.start(), match.end(), label=CueKind.SOURCE, alignment_mode="expand")
             if span is not None:
-                by_label[span.label].append((span.start, span.end))
-        cues: list[tuple[int | str, int, int]] = [
-            (label, start, end) for label, group in by_label.items() for start, end in _longest_first(group)
-        ]
-        cues.extend(self._negated_scopes(doc, cues))
-        doc.spans[self.spans_key] = [Span(doc, start, end, label=label) for label, start, end in cues]
+                by_label[span.label].append(span)
+        spans = [span for group in by_label.values() for span in filter_spans(group)]
+        spans.extend(self._negated_scopes(doc, spans))
+        doc.spans[self.spans_key] = spans
         return doc
 
-    def _negated_scopes(
-        self, doc: Doc, cues: list[tuple[int | str, int, int]]
-    ) -> list[tuple[int | str, int, int]]:
-        scopes: list[tuple[int | str, int, int]] = []
+    def _negated_scopes(self, doc: Doc, cues: list[Span]) -> list[Span]:
+        scopes = []
         negation = doc.vocab.strings[CueKind.NEGATION]
-        lower, space = (column.tolist() for column in doc.to_array([LOWER, IS_SPACE]).T)
-        for label, _, cue_end in cues:
-            if label != negation:
+        for cue in cues:
+            if cue.label != negation:
                 continue
-            end = cue_end
-            limit = min(len(doc), cue_end + self.scope_size)
-            while end < limit and lower[end] not in self.breaker_ids and not space[end]:
+            end = cue.end
+            limit = min(len(doc), cue.end + self.scope_size)
+            while end < limit and doc[end].lower_ not in self.breakers and not doc[end].is_space:
                 end += 1
-            if end > cue_end:
-                scopes.append((CueKind.NEGATED, cue_end, end))
-        for i in [i for i, value in enumerate(lower) if value == self._free]:
+            if end > cue.end:
+                scopes.append(Span(doc, cue.end, end, label=CueKind.NEGATED))
+        lower = doc.to_array(LOWER)
+        for i in numpy.flatnonzero(lower == self._free).tolist():
             if i >= 2 and lower[i - 1] == self._hyphen:
                 start = i - 2
                 while start >= 2 and lower[start - 1] == self._hyphen:
                     start -= 2
-                scopes.append((CueKind.NEGATED, start, i + 1))
+                scopes.append(Span(doc, start, i + 1, label=CueKind.NEGATED))
         return scopes
-
-
-def _longest_first(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    """``spacy.util.filter_spans`` for (start, end) pairs: of overlapping spans the
-    (first) longest is kept; the result is ordered by start."""
-    kept = []
-    seen: set[int] = set()
-    for start, end in sorted(spans, key=lambda span: (span[1] - span[0], -span[0]), reverse=True):
-        if start not in seen and end - 1 not in seen:
-            kept.append((start, end))
-            seen.update(range(start, end))
-    return sorted(kept, key=lambda span: span[0])
 
 
 @Language.factory(
