@@ -1,4 +1,4 @@
-"""The code base passes ruff's lint and format checks (ruff comes with the test extra)."""
+"""Code and notebooks pass ruff's lint and format checks (ruff comes with the test extra)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from .conftest import REPO
 @pytest.mark.parametrize("command", [["check"], ["format", "--check"]], ids=["lint", "format"])
 def test_ruff(command: list[str]) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "ruff", *command, "classifier", "tests", "benchmarks"],
+        [sys.executable, "-m", "ruff", *command, "classifier", "tests", "benchmarks", "notebooks"],
         cwd=REPO,
         capture_output=True,
         text=True,
