@@ -94,25 +94,21 @@ class _NgramTable:
     """The vocabulary's word n-grams as sorted integer keys, for lookups in NumPy.
 
     Every word of every term gets an id; an n-gram's key is its word ids read
-    as the digits of a base-``width`` number.
+    as the digits of a base-``width`` number. Use :meth:`build`.
     """
 
-    def __init__(self, terms: Sequence[str], ngram_max: int) -> None:
-        self.word_ids: dict[str, int] = {}
-        by_size: list[list[tuple[int, int]]] = [[] for _ in range(ngram_max + 1)]
-        split = [term.split(" ") for term in terms]
-        for words in split:
-            for word in words:
-                self.word_ids.setdefault(word, len(self.word_ids))
-        self.width = max(len(self.word_ids), 1)
+    def __init__(self, split: list[list[str]], word_ids: dict[str, int], ngram_max: int) -> None:
+        self.word_ids = word_ids
+        self.width = max(len(word_ids), 1)
         self.unigram = np.full(self.width, -1, dtype=np.int64)
+        by_size: list[list[tuple[int, int]]] = [[] for _ in range(ngram_max + 1)]
         for index, words in enumerate(split):
             if len(words) == 1:
-                self.unigram[self.word_ids[words[0]]] = index
+                self.unigram[word_ids[words[0]]] = index
             elif len(words) <= ngram_max:
                 key = 0
                 for word in words:
-                    key = key * self.width + self.word_ids[word]
+                    key = key * self.width + word_ids[word]
                 by_size[len(words)].append((key, index))
         self.keys: list[np.ndarray] = []
         self.features: list[np.ndarray] = []
@@ -121,11 +117,17 @@ class _NgramTable:
             self.keys.append(np.array([key for key, _ in pairs], dtype=np.int64))
             self.features.append(np.array([index for _, index in pairs], dtype=np.int64))
 
-    @staticmethod
-    def fits(terms: Sequence[str], ngram_max: int) -> bool:
-        """Whether the keys of this vocabulary fit in 64-bit integers."""
-        words = {word for term in terms for word in term.split(" ")}
-        return max(len(words), 1) ** ngram_max < 2**62
+    @classmethod
+    def build(cls, terms: Sequence[str], ngram_max: int) -> _NgramTable | None:
+        """The table, or None when the keys of this vocabulary would not fit in 64-bit integers."""
+        split = [term.split(" ") for term in terms]
+        word_ids: dict[str, int] = {}
+        for words in split:
+            for word in words:
+                word_ids.setdefault(word, len(word_ids))
+        if max(len(word_ids), 1) ** ngram_max >= 2**62:
+            return None
+        return cls(split, word_ids, ngram_max)
 
 
 class SentenceIndexer:
@@ -152,7 +154,7 @@ class SentenceIndexer:
         # A vocabulary cut by document frequency alone is closed under
         # sub-n-grams, which lets index() skip most lookups.
         self.prune = prune
-        self._table = _NgramTable(self.terms, ngram_max) if _NgramTable.fits(self.terms, ngram_max) else None
+        self._table = _NgramTable.build(self.terms, ngram_max)
 
     @classmethod
     def from_vectorizer(cls, vectorizer: TfidfVectorizer) -> SentenceIndexer:
@@ -198,11 +200,10 @@ class SentenceIndexer:
     def index_batch(self, sentences: Sequence[SentenceFeatures]) -> IndexedBatch:
         """:meth:`index` for many sentences at once: the n-grams are looked up in NumPy."""
         table = self._table
+        lengths = [len(sentence.words) for sentence in sentences]
         if table is None:  # keys too long for int64: look up one sentence at a time
-            lengths = [len(sentence.words) for sentence in sentences]
             return _batch_of([self.index(sentence) for sentence in sentences], lengths)
         get = table.word_ids.get
-        lengths = [len(sentence.words) for sentence in sentences]
         ids = np.fromiter(
             (get(word, -1) for sentence in sentences for word in sentence.words), np.int64, sum(lengths)
         )
@@ -307,8 +308,8 @@ class SentenceIndexer:
     def contributions(self, sentence: IndexedSentence, words: int, weights: Sequence[float]) -> list[float]:
         """Each word's share of the weighted n-grams that cover it (``weights`` per feature).
 
-        ``weights`` is one category's row as a Python list: this runs for every
-        flag, and indexing a list is several times cheaper than indexing NumPy.
+        One sentence at a time; scoring uses :meth:`contributions_many`, which
+        gives the same values for a whole batch.
         """
         values = [0.0] * words
         for index, start, n in sentence.grams:
