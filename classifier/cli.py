@@ -166,13 +166,24 @@ def score(
 def train(
     corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
     output: Annotated[Path, typer.Option(help="Model directory to write.")] = Path("models/default"),
+    without: Annotated[
+        list[str] | None,
+        typer.Option(help="Leave out a feature family (page, structure, attribution, arguments, register)."),
+    ] = None,
 ) -> None:
     """Train on the corpus's train split, tune thresholds on dev, and save the model."""
     from classifier.evaluation import format_metrics
+    from classifier.training import LEVERS, TrainingConfig
     from classifier.training import train as train_model
 
+    unknown = sorted(set(without or ()) - set(LEVERS))
+    if unknown:
+        raise _fail(f"--without takes {', '.join(LEVERS)}; got {', '.join(unknown)}.")
+    config = TrainingConfig(levers=tuple(name for name in LEVERS if name not in set(without or ())))
     try:
-        card = train_model(corpus, output, progress=lambda message: typer.echo(message, err=True))
+        card = train_model(
+            corpus, output, config=config, progress=lambda message: typer.echo(message, err=True)
+        )
     except ClassifierError as error:
         raise _fail(str(error)) from error
     typer.echo(f"saved {output}\n\nDev split (thresholds were chosen on it):\n")

@@ -30,7 +30,38 @@ _CUE_WORDS = {
     "CUE_CONDITIONS_TWO": "two conditions named together",
     "NEXT_HEDGE": "a hedge in the next sentence",
     "NEXT_SOURCE": "a source in the next sentence",
+    "CUE_ITEM": "a list item",
+    "CUE_HEADING": "a heading",
+    "CUE_QUOTED": "a claim word inside quotation marks",
+    "CUE_CRITIC": "critical or warning wording",
+    "CUE_REGULATOR": "a regulator named",
+    "CUE_REG_RULE": "a regulator's rules",
+    "CUE_ETHICS": "ethics oversight of research",
+    "CUE_ADULT_CELLS": "adult, cord, fat or marrow cells",
+    "CUE_PLURI_CELLS": "embryonic or induced pluripotent cells",
+    "CUE_PREVALENCE": "how common a condition is",
+    "CUE_OUTCOME": "an outcome word",
+    "CUE_DISEASE_PROCESS": "how a disease works",
+    "CUE_COMMERCE": "booking or price wording",
+    "CUE_FURNITURE": "page furniture",
+    "CUE_SOFT_BENEFIT": "soft benefit wording",
+    "CUE_EASE": "ease or convenience wording",
+    "CUE_SOCIAL_PROOF": "social proof",
+    "CUE_TEXTBOOK": "textbook wording",
+    "PREV_REPORTING": "reporting wording in the sentence before",
+    "PREV_CRITIC": "critical wording in the sentence before",
+    "PAGE_PROMO": "a page that promotes a treatment",
+    "PAGE_MIXED": "a page that mixes promotion and caution",
+    "PAGE_CAREFUL": "an informational page",
 }
+#: Context prefixes: the feature after the prefix, and where it was found.
+_CONTEXT = (
+    ("LEAD_", "{} in the list's lead-in"),
+    ("HEAD_", "{} in the heading above"),
+    ("LW_", '"{}" in the list\'s lead-in'),
+    ("HW_", '"{}" in the heading above'),
+    ("QUOTED_", "a quoted {} cue word"),
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +78,17 @@ def describe_feature(name: str) -> str:
     """A reader-facing description of a model feature name."""
     if name in _CUE_WORDS:
         return _CUE_WORDS[name]
+    page, bar, inner = name.partition("|")
+    if bar:
+        return f"{describe_feature(inner)} on {describe_feature(page)}"
+    for prefix, wording in _CONTEXT:
+        if name.startswith(prefix):
+            inner = name[len(prefix) :]
+            if prefix in ("LW_", "HW_"):
+                return wording.format(inner)
+            if prefix == "QUOTED_":
+                return wording.format(inner.replace("_", " "))
+            return wording.format(describe_feature(inner))
     for prefix, wording in (("CUE_NEGCLAIM_", "a negated {} cue"), ("CUE_CLAIM_", "a {} cue word")):
         if name.startswith(prefix):
             return wording.format(name[len(prefix) :].replace("_", " "))

@@ -9,19 +9,26 @@ scikit-learn vectoriser can read them and keep readable feature names.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from spacy.attrs import LEMMA, ORTH
+from spacy.attrs import IDX, LEMMA, ORTH
+from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
 
 from classifier.pipeline.cues import CUES_KEY, CueKind
+from classifier.pipeline.tokenizer import doc_text
 
-__all__ = ["DocumentFeatures", "SentenceAnalyzer", "SentenceFeatures", "document_features"]
+__all__ = ["DocumentFeatures", "PageStance", "SentenceAnalyzer", "SentenceFeatures", "document_features"]
+
+#: Maps a page's terms (its words and cue kinds) to its stance token; see :mod:`classifier.page`.
+PageStance = Callable[[Sequence[str]], str]
 
 _KEEP_PUNCT = frozenset({"%"})
 _BULLETS = frozenset({"•", "-", "*", "·", "–", "—", "▪", "●", "✓", "✔", "→", ">"})
@@ -56,6 +63,10 @@ class DocumentFeatures:
 
     sentences: list[SentenceFeatures]
     has_disclosure: bool
+    #: The page's words and cue kinds, what the page model reads.
+    terms: list[str] = field(default_factory=list)
+    #: The page's stance token, when a page model was given.
+    stance: str | None = None
 
 
 class SentenceAnalyzer:
@@ -124,11 +135,70 @@ def _token_view(key: tuple[int, int], vocab: Vocab) -> _TokenView:
     return view
 
 
-def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures:
+_CONTEXT_CUES = frozenset(
+    {
+        "CUE_REPORTING",
+        "CUE_CRITIC",
+        "CUE_REGULATOR",
+        "CUE_DISCLOSURE",
+        "CUE_WE",
+        "CUE_YOU",
+        "CUE_SOCIAL_PROOF",
+    }
+)
+_SENTENCE_END = frozenset(".!?;,")
+_NEWLINE = re.compile("\n")
+
+
+@dataclass(frozen=True, slots=True)
+class _Layout:
+    """Where a sentence sits on the page: its own line, a heading, a lead-in ending in ":"."""
+
+    line_start: bool
+    line_end: bool
+    last_char: str
+
+
+def _layout(text: str, start: int, end: int) -> _Layout:
+    before = text[max(0, start - 80) : start].rstrip(" \t")
+    own = text[start:end]
+    stripped = own.rstrip()
+    after = text[end : end + 80].lstrip(" \t")
+    return _Layout(
+        line_start=not before or before.endswith("\n"),
+        line_end="\n" in own[len(stripped) :] or not after or after.startswith("\n"),
+        last_char=stripped[-1:],
+    )
+
+
+def _content_words(prefix: str, words: Sequence[str]) -> set[str]:
+    return {
+        prefix + word
+        for word in words
+        if word not in STOP_WORDS and not word.startswith(("NUM", NEGATED_PREFIX)) and word.isalpha()
+    }
+
+
+def document_features(
+    doc: Doc, *, cues_key: str = CUES_KEY, page: PageStance | None = None
+) -> DocumentFeatures:
     """Features of every sentence of ``doc`` that holds at least one word.
 
     A disclosure cue counts unless it stands inside a negation scope
     ("no risk of infection" discloses nothing).
+
+    Besides its own words and cues, a sentence sees its context:
+
+    - a list item under a lead-in ending in ":" carries the lead-in's context
+      cues (``LEAD_...``) and content words (``LW_...``): "Patients tell us
+      about:" makes each item a patient report;
+    - a sentence under a heading carries the heading's context cues
+      (``HEAD_...``) and content words (``HW_...``);
+    - a sentence after one that reports or criticises a claim carries
+      ``PREV_REPORTING`` or ``PREV_CRITIC``; a claim cue inside quotation
+      marks adds ``QUOTED_`` and the category;
+    - with ``page``, every sentence carries the page's stance token alone
+      and joined to each of its cues (``PAGE_CAREFUL|CUE_CLAIM_cure_claim``).
     """
     # Tokens are read as (orth, lemma) arrays and looked up in a cache:
     # iterating Token objects costs more than the rest of this function.
@@ -146,6 +216,7 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     for label, start, end, _ in cue_spans:
         if label == CueKind.NEGATED:
             negated[start:end] = [True] * (end - start)
+    quoted = _quoted_tokens(doc, views)
     cue_sets: list[set[str]] = [set() for _ in sentences]
     qualifiers: list[dict[str, list[str]]] = [defaultdict(list) for _ in sentences]
     anchors: list[dict[str, list[int]]] = [defaultdict(list) for _ in sentences]
@@ -165,6 +236,8 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
         elif label.startswith(CueKind.CLAIM_PREFIX):
             category = label[len(CueKind.CLAIM_PREFIX) :]
             cue_sets[index].add(("CUE_NEGCLAIM_" if negated[start] else "CUE_CLAIM_") + category)
+            if start in quoted:
+                cue_sets[index].update(("CUE_QUOTED", "QUOTED_" + category))
             anchors[index][category].extend(range(start, end))
         else:
             cue_sets[index].add("CUE_" + label)
@@ -179,10 +252,17 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
     for i in [i for i, view in enumerate(views) if view.mark is not None and view.form is None]:
         if sentence_of[i] >= 0:
             cue_sets[sentence_of[i]].add(views[i].mark)
+    text = doc_text(doc)
+    own_cues = [frozenset(cues) for cues in cue_sets]
+    terms = plain_words + [cue for cues in own_cues for cue in cues]
+    stance = page(terms) if page is not None and sentences else None
     features = []
     # A list item inherits the lead-in of its list: bullets after "Possible
     # risks include:" are disclosures, whatever words they hold.
     lead_in_discloses = False
+    lead_in: set[str] = set()
+    heading: set[str] = set()
+    previous: frozenset[str] = frozenset()
     for index, sentence in enumerate(sentences):
         start, end = sentence.start, sentence.end
         cues = cue_sets[index]
@@ -195,12 +275,38 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
         first = views[start] if not space[start] else None
         if first is None and False in space[start:end]:
             first = views[space.index(False, start, end)]
-        if first is not None and first.bullet:
+        layout = _layout(text, sentence.start_char, sentence.end_char)
+        bullet = first is not None and first.bullet
+        item = bullet or bool(lead_in and layout.line_start and layout.line_end and len(words) <= 20)
+        if bullet:
             cues.add("CUE_BULLET")
             if lead_in_discloses:
                 cues.add("CUE_LIST_DISCLOSURE")
         else:
             lead_in_discloses = discloses[index]
+        if item:
+            cues.add("CUE_ITEM")
+            cues.update(lead_in)
+        else:
+            lead_in = set()
+        cues.update(heading)
+        if "CUE_REPORTING" in previous:
+            cues.add("PREV_REPORTING")
+        if "CUE_CRITIC" in previous:
+            cues.add("PREV_CRITIC")
+        context = {cue for cue in cues if cue in _CONTEXT_CUES or cue.startswith("CUE_CLAIM_")}
+        if layout.last_char == ":":
+            lead_in = {"LEAD_" + cue for cue in context} | _content_words("LW_", plain)
+        elif (
+            layout.line_start
+            and layout.line_end
+            and not item
+            and layout.last_char not in _SENTENCE_END
+            and len(words) <= 10
+        ):
+            cues.add("CUE_HEADING")
+            heading = {"HEAD_" + cue for cue in context} | _content_words("HW_", plain)
+        previous = own_cues[index]
         if len(words) <= 4:
             cues.add("CUE_SHORT")
         if condition_counts[index] >= 3:
@@ -212,6 +318,9 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
             for cue in ("CUE_HEDGE", "CUE_SOURCE"):
                 if cue in following:
                     cues.add("NEXT_" + cue[4:])
+        if stance is not None:
+            cues.update([f"{stance}|{cue}" for cue in cues if cue.startswith(("CUE_", "QUOTED_"))])
+            cues.add(stance)
         found = qualifiers[index]
         features.append(
             SentenceFeatures(
@@ -225,4 +334,25 @@ def document_features(doc: Doc, *, cues_key: str = CUES_KEY) -> DocumentFeatures
                 anchors={category: tuple(tokens) for category, tokens in anchors[index].items()},
             )
         )
-    return DocumentFeatures(features, has_disclosure)
+    return DocumentFeatures(features, has_disclosure, terms, stance)
+
+
+def _quoted_tokens(doc: Doc, views: list[_TokenView]) -> set[int]:
+    """Tokens between an opening and a closing quotation mark on the same line."""
+    marks = [i for i, view in enumerate(views) if view.mark == "CUE_QUOTE"]
+    if len(marks) < 2:
+        return set()
+    text = doc_text(doc)
+    breaks = [match.start() for match in _NEWLINE.finditer(text)]
+    offsets = doc.to_array(IDX).tolist()
+    inside: set[int] = set()
+    opened: int | None = None
+    line_of_open = -1
+    for i in marks:
+        line = bisect_left(breaks, offsets[i])
+        if opened is not None and line == line_of_open:
+            inside.update(range(opened + 1, i))
+            opened = None
+        else:
+            opened, line_of_open = i, line
+    return inside

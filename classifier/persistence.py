@@ -63,7 +63,12 @@ def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     model_path = directory / MODEL_FILE
-    payload = {"estimator": model.estimator, "categories": model.categories, "thresholds": model.thresholds}
+    payload = {
+        "estimator": model.estimator,
+        "page": model.page,
+        "categories": model.categories,
+        "thresholds": model.thresholds,
+    }
     temporary = directory / f".{MODEL_FILE}.tmp"
     joblib.dump(payload, temporary, compress=3)
     os.replace(temporary, model_path)
@@ -139,6 +144,7 @@ def load_model(directory: str | Path) -> tuple[TrainedModel, dict[str, Any]]:
         estimator=payload["estimator"],
         categories=list(payload["categories"]),
         thresholds=dict(payload["thresholds"]),
+        page=payload.get("page"),
     )
     return model, card
 

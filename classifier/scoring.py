@@ -44,6 +44,10 @@ class Scorer:
         self.linear = weights.linear
         self.weights = weights.feature_weights
         self.disclosure = get_category("missing_disclosure")
+        self.page = weights.page.stance if weights.page is not None else None
+
+    def _features(self, doc: Doc) -> DocumentFeatures:
+        return document_features(doc, cues_key=self.cues_key, page=self.page)
 
     def score_docs(self, docs: Sequence[Doc]) -> list[Report]:
         """One Report per doc; every doc must have sentences, lemmas and cue spans."""
@@ -51,7 +55,7 @@ class Scorer:
 
     def score_docs_with_spans(self, docs: Sequence[Doc]) -> list[tuple[Report, list[Span]]]:
         """Like :meth:`score_docs`, with each flag also as a Span of the doc (label = category)."""
-        per_doc = [document_features(doc, cues_key=self.cues_key) for doc in docs]
+        per_doc = [self._features(doc) for doc in docs]
         batch = self.indexer.index_batch(
             [sentence for features in per_doc for sentence in features.sentences]
         )
@@ -77,7 +81,7 @@ class Scorer:
         flags: list[Flag] = []
         disclosed = False
         for offset, doc in pieces:
-            document = document_features(doc, cues_key=self.cues_key)
+            document = self._features(doc)
             if not document.sentences:
                 continue
             batch = self.indexer.index_batch(document.sentences)
@@ -89,7 +93,7 @@ class Scorer:
 
     def sentence_probabilities(self, doc: Doc) -> tuple[list[tuple[int, int]], np.ndarray]:
         """Each scored sentence of ``doc`` as original-text offsets, and its per-category probabilities."""
-        sentences = document_features(doc, cues_key=self.cues_key).sentences
+        sentences = self._features(doc).sentences
         ranges = [original_offsets(doc, f.sentence.start_char, f.sentence.end_char) for f in sentences]
         return ranges, self._probabilities(self.indexer.index_batch(sentences))
 

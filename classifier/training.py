@@ -6,22 +6,50 @@ import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from spacy.language import Language
+from spacy.tokens import Doc
 
 from classifier.corpus.schema import CorpusDocument, read_corpus
 from classifier.errors import CorpusError, Errors
 from classifier.estimator import make_estimator
-from classifier.features import document_features
+from classifier.features import PageStance, SentenceFeatures, document_features
+from classifier.page import PageWeights, make_page_estimator, page_string, promotes, stance_of
 from classifier.persistence import save_model, update_card
 from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.tokenizer import original_offsets
 from classifier.taxonomy import SPAN_CATEGORIES
 from classifier.weights import TrainedModel
 
-__all__ = ["TrainingConfig", "choose_thresholds", "sentence_examples", "train"]
+if TYPE_CHECKING:
+    from sklearn.pipeline import Pipeline
+
+__all__ = ["LEVERS", "TrainingConfig", "choose_thresholds", "sentence_examples", "train"]
+
+#: Feature families beyond a sentence's own words and claim cues, each of which
+#: training can leave out (for the ablation in the README): the page's stance;
+#: list and heading structure; attribution (quotes, reporting, critics);
+#: category arguments (which cells, prevalence or outcome, regulator's rules);
+#: the register of selling (booking, ease, social proof, page furniture).
+LEVERS: dict[str, tuple[str, ...]] = {
+    "page": ("PAGE_",),
+    "structure": ("LEAD_", "LW_", "HEAD_", "HW_", "CUE_ITEM", "CUE_HEADING"),
+    "attribution": ("QUOTED_", "CUE_QUOTED", "PREV_", "CUE_CRITIC", "CUE_REGULATOR"),
+    "arguments": (
+        "CUE_ADULT_CELLS",
+        "CUE_PLURI_CELLS",
+        "CUE_PREVALENCE",
+        "CUE_OUTCOME",
+        "CUE_DISEASE_PROCESS",
+        "CUE_REG_RULE",
+        "CUE_ETHICS",
+        "CUE_TEXTBOOK",
+    ),
+    "register": ("CUE_COMMERCE", "CUE_FURNITURE", "CUE_SOFT_BENEFIT", "CUE_EASE", "CUE_SOCIAL_PROOF"),
+}
+#: Folds of the out-of-fold page stances of the training documents.
+PAGE_FOLDS = 5
 
 #: Threshold used for a category the dev split has no example of.
 #: Grid steps on each side averaged when smoothing the dev F1 curve (0.05 of probability).
@@ -38,28 +66,82 @@ class TrainingConfig:
     min_df: int = 2
     C: float = 4.0
     calibration_folds: int = 3
+    #: The feature families of :data:`LEVERS` that the model uses.
+    levers: tuple[str, ...] = tuple(LEVERS)
+
+
+def _lever_filter(levers: Sequence[str]) -> tuple[str, ...]:
+    unknown = sorted(set(levers) - set(LEVERS))
+    if unknown:
+        raise ValueError(f"Unknown levers {unknown}; expected some of {list(LEVERS)}.")
+    return tuple(marker for name, markers in LEVERS.items() if name not in levers for marker in markers)
+
+
+def _as_string(features: SentenceFeatures, dropped: tuple[str, ...]) -> str:
+    if not dropped:
+        return features.as_string()
+    cues = [cue for cue in features.cues if not any(marker in cue for marker in dropped)]
+    return " ".join(features.words) + "\t" + " ".join(cues)
 
 
 def sentence_examples(
-    nlp: Language, documents: Sequence[CorpusDocument], categories: Sequence[str] = SPAN_CATEGORIES
+    docs: Sequence[Doc],
+    documents: Sequence[CorpusDocument],
+    categories: Sequence[str] = SPAN_CATEGORIES,
+    *,
+    pages: Sequence[PageStance | None] | None = None,
+    levers: Sequence[str] = tuple(LEVERS),
 ) -> tuple[list[str], np.ndarray]:
     """Feature strings of every sentence and its multi-label indicator row.
 
-    A sentence carries a category when a gold span of it overlaps the sentence.
+    ``docs`` are the preprocessed ``documents``; ``pages`` gives each its page
+    stance function. A sentence carries a category when a gold span of it
+    overlaps the sentence. Feature families not in ``levers`` are left out.
     """
     column = {name: i for i, name in enumerate(categories)}
+    dropped = _lever_filter(levers)
     strings: list[str] = []
     rows: list[np.ndarray] = []
-    for document, doc in zip(documents, nlp.pipe(d.text for d in documents), strict=True):
-        for features in document_features(doc).sentences:
+    stances = pages if pages is not None else [None] * len(docs)
+    for document, doc, page in zip(documents, docs, stances, strict=True):
+        for features in document_features(doc, page=page).sentences:
             start, end = original_offsets(doc, features.sentence.start_char, features.sentence.end_char)
             row = np.zeros(len(categories), dtype=np.int8)
             for span in document.spans:
                 if span.start < end and start < span.end and span.label in column:
                     row[column[span.label]] = 1
-            strings.append(features.as_string())
+            strings.append(_as_string(features, dropped))
             rows.append(row)
     return strings, np.asarray(rows, dtype=np.int8).reshape(-1, len(categories))
+
+
+def _fixed(stance: str) -> PageStance:
+    return lambda terms: stance
+
+
+def fit_page_model(
+    docs: Sequence[Doc], documents: Sequence[CorpusDocument]
+) -> tuple[Pipeline, list[PageStance]] | None:
+    """The page model fitted on ``documents``, and each document's out-of-fold stance.
+
+    The training documents' own stances come from models that did not see
+    them (``PAGE_FOLDS``-fold cross-validation), so that the sentence model
+    learns from stances as noisy as those of new pages. None when the
+    documents hold only one kind of page.
+    """
+    from sklearn.base import clone
+    from sklearn.model_selection import StratifiedKFold, cross_val_predict
+
+    labels = np.array([promotes(document) for document in documents], dtype=np.int8)
+    counts = np.bincount(labels, minlength=2)
+    if counts.min() < PAGE_FOLDS:
+        return None
+    strings = [page_string(document_features(doc).terms) for doc in docs]
+    estimator = make_page_estimator()
+    folds = StratifiedKFold(PAGE_FOLDS, shuffle=True, random_state=0)
+    held_out = cross_val_predict(clone(estimator), strings, labels, cv=folds, method="predict_proba")[:, 1]
+    estimator.fit(strings, labels)
+    return estimator, [_fixed(stance_of(p)) for p in held_out]
 
 
 def choose_thresholds(
@@ -114,10 +196,20 @@ def train(
     for name, members in by_split.items():
         if not members:
             raise CorpusError(Errors.E011.format(split=name, path=corpus))
+    _lever_filter(config.levers)
     nlp = build_pipeline()
     say(f"preprocessing {len(by_split['train'])} train and {len(by_split['dev'])} dev documents")
-    x_train, y_train = sentence_examples(nlp, by_split["train"])
-    x_dev, y_dev = sentence_examples(nlp, by_split["dev"])
+    docs = {name: list(nlp.pipe(d.text for d in members)) for name, members in by_split.items()}
+    page_model: Pipeline | None = None
+    train_pages: list[PageStance] | None = None
+    dev_pages: list[PageStance] | None = None
+    if "page" in config.levers and (fitted := fit_page_model(docs["train"], by_split["train"])) is not None:
+        page_model, train_pages = fitted
+        dev_pages = [PageWeights.from_estimator(page_model).stance] * len(docs["dev"])
+    x_train, y_train = sentence_examples(
+        docs["train"], by_split["train"], pages=train_pages, levers=config.levers
+    )
+    x_dev, y_dev = sentence_examples(docs["dev"], by_split["dev"], pages=dev_pages, levers=config.levers)
     positives = y_train.sum(axis=0)
     fewest = int(positives.min())
     if fewest < 2:
@@ -131,9 +223,12 @@ def train(
         say(f"calibrating with {folds} folds: a category has only {fewest} training sentences")
         config = replace(config, calibration_folds=folds)
     say(f"fitting on {len(x_train)} sentences")
-    estimator = make_estimator(**asdict(config)).fit(x_train, y_train)
+    settings = {key: value for key, value in asdict(config).items() if key != "levers"}
+    estimator = make_estimator(**settings).fit(x_train, y_train)
     thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
-    model = TrainedModel(estimator=estimator, categories=list(SPAN_CATEGORIES), thresholds=thresholds)
+    model = TrainedModel(
+        estimator=estimator, categories=list(SPAN_CATEGORIES), thresholds=thresholds, page=page_model
+    )
     card = {
         "training_data": {
             "path": corpus.name,

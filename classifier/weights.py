@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import numpy as np
 
 from classifier.linear import StackedLinear
+from classifier.page import PageWeights
 from classifier.vectors import SentenceIndexer
 
 if TYPE_CHECKING:
@@ -33,6 +34,8 @@ class TrainedModel:
     estimator: Pipeline
     categories: list[str]
     thresholds: dict[str, float]
+    #: The page model (:mod:`classifier.page`) whose stance the sentence features carry, if any.
+    page: Pipeline | None = None
 
 
 @dataclass
@@ -45,6 +48,7 @@ class ScoringWeights:
     linear: StackedLinear
     #: categories x features: each feature's weight (mean over calibration folds) times its IDF.
     feature_weights: np.ndarray
+    page: PageWeights | None = None
 
     @classmethod
     def from_trained(cls, model: TrainedModel) -> ScoringWeights:
@@ -62,6 +66,7 @@ class ScoringWeights:
             indexer=indexer,
             linear=StackedLinear.from_estimator(model.estimator),
             feature_weights=category_weights(model.estimator) * indexer.idf[np.newaxis, :],
+            page=PageWeights.from_estimator(model.page) if model.page is not None else None,
         )
 
     def save(self, target: str | Path | BinaryIO) -> None:
@@ -82,6 +87,7 @@ class ScoringWeights:
             idf=indexer.idf,
             feature_weights=self.feature_weights,
             **{f"linear_{name}": array for name, array in self.linear.arrays().items()},
+            **{f"page_{name}": array for name, array in (self.page.arrays() if self.page else {}).items()},
         )
 
     @classmethod
@@ -98,10 +104,14 @@ class ScoringWeights:
                 prune=bool(config["prune"]),
             )
             linear = StackedLinear(**{name: arrays[f"linear_{name}"] for name in StackedLinear.ARRAYS})
+            page_arrays = {
+                name[len("page_") :]: arrays[name] for name in arrays.files if name.startswith("page_")
+            }
             return cls(
                 categories=list(config["categories"]),
                 thresholds={k: float(v) for k, v in config["thresholds"].items()},
                 indexer=indexer,
                 linear=linear,
                 feature_weights=arrays["feature_weights"],
+                page=PageWeights.from_arrays(page_arrays) if page_arrays else None,
             )

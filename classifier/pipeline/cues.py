@@ -41,6 +41,7 @@ class CueKind:
     DISCLOSURE = "DISCLOSURE"
     CONDITION = "CONDITION"
     CLAIM_PREFIX = "CLAIM:"
+    #: Further labels come from the lexicon's "context" groups (CRITIC, REGULATOR, PREVALENCE ...).
 
 
 _ENDINGS = ("s", "es", "ed", "d", "ing")
@@ -222,6 +223,10 @@ class ClaimCues:
         }
         for category, words in lexicon["claim"].items():
             groups[CueKind.CLAIM_PREFIX + category] = words
+        # Context cues: who is speaking (critics, regulators, sellers, page
+        # furniture) and what a sentence is about (which cells, a prevalence
+        # or an outcome, a disease process), for the model to weigh.
+        groups.update(lexicon["context"])
         tokenizer = nlp.tokenizer.tokenizer if hasattr(nlp.tokenizer, "tokenizer") else nlp.tokenizer
         special = set(getattr(tokenizer, "rules", None) or ())
 
