@@ -4,7 +4,12 @@
   category, micro and macro averages;
 - the category confusion table over sentences;
 - calibration of the sentence probabilities: Brier score and a reliability table;
-- document level: ROC AUC of the document risk score, and ``missing_disclosure``.
+- document level: ROC AUC of the document risk score, and ``missing_disclosure``;
+- the headline figures for real pages: any-risk precision, recall and F1 over
+  sentences (a sentence with any gold span against one with any flag), the
+  macro F1 of the categories with at least ``MACRO_MIN_SUPPORT`` positive
+  sentences, and the share of sentences flagged on careful pages (pages of
+  the genres in :data:`classifier.page.CAREFUL_GENRES`).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sklearn.metrics import brier_score_loss, roc_auc_score
 from classifier.corpus.schema import CorpusDocument
 from classifier.corpus.sentences import split_sentences
 from classifier.model import Model
+from classifier.page import CAREFUL_GENRES
 from classifier.reports import Report
 from classifier.taxonomy import SPAN_CATEGORIES
 
@@ -28,6 +34,8 @@ __all__ = ["evaluate_model", "format_metrics"]
 NONE = "(none)"
 #: Equal-width probability bins of the reliability table.
 RELIABILITY_BINS = 10
+#: Categories with fewer positive sentences than this are left out of the headline macro F1.
+MACRO_MIN_SUPPORT = 8
 
 
 def _prf(tp: int, fp: int, fn: int) -> dict[str, float | int]:
@@ -72,6 +80,8 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
     overlap = {c: Counter() for c in SPAN_CATEGORIES}
     exact = {c: Counter() for c in SPAN_CATEGORIES}
     disclosure = Counter()
+    any_risk = Counter()
+    careful = Counter()
     n_sentences = 0
     for document, report, ranges in zip(documents, reports, split_sentences(texts), strict=True):
         flags = [f for f in report.flags if f.category in SPAN_CATEGORIES]
@@ -79,6 +89,14 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
             n_sentences += 1
             gold = {s.label for s in document.spans if s.start < end and start < s.end}
             predicted = {f.category for f in flags if start <= f.start < end}
+            key = {(True, True): "tp", (False, True): "fp", (True, False): "fn"}.get(
+                (bool(gold), bool(predicted))
+            )
+            if key:
+                any_risk[key] += 1
+            if document.genre in CAREFUL_GENRES:
+                careful["sentences"] += 1
+                careful["flagged"] += bool(predicted)
             for gold_category in gold or {NONE}:
                 confusion[gold_category].update(predicted or {NONE})
             for category in SPAN_CATEGORIES:
@@ -102,10 +120,24 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
             (gold_doc, predicted_doc)
         ]
         disclosure[key] += 1
+    sentence_table = _table(sentence)
+    supported = [
+        row["f1"] for row in sentence_table["per_category"].values() if row["support"] >= MACRO_MIN_SUPPORT
+    ]
     return {
         "documents": len(documents),
         "sentences": n_sentences,
-        "sentence": _table(sentence),
+        "any_risk": _prf(any_risk["tp"], any_risk["fp"], any_risk["fn"]),
+        "macro_f1_supported": round(sum(supported) / len(supported), 4) if supported else None,
+        "careful_pages": {
+            "documents": sum(d.genre in CAREFUL_GENRES for d in documents),
+            "sentences": careful["sentences"],
+            "flagged": careful["flagged"],
+            "flagged_share": round(careful["flagged"] / careful["sentences"], 4)
+            if careful["sentences"]
+            else None,
+        },
+        "sentence": sentence_table,
         "span_overlap": _table(overlap),
         "span_exact": _table(exact),
         "confusion": {gold: dict(row) for gold, row in confusion.items()},
@@ -183,6 +215,18 @@ def _identical(start: int, end: int, flag: Any) -> bool:
 def format_metrics(metrics: dict[str, Any]) -> str:
     """A Markdown report of :func:`evaluate_model` results."""
     lines = [f"Documents: {metrics['documents']}, sentences: {metrics['sentences']}", ""]
+    a, c = metrics["any_risk"], metrics["careful_pages"]
+    macro = metrics["macro_f1_supported"]
+    share = "n/a (no careful page)" if c["flagged_share"] is None else f"{c['flagged_share']:.1%}"
+    lines += [
+        f"Any risk (sentence level): precision {a['precision']:.3f}, recall {a['recall']:.3f}, "
+        f"F1 {a['f1']:.3f} ({a['support']} risky sentences)",
+        f"Category macro F1 (categories with {MACRO_MIN_SUPPORT}+ positive sentences): "
+        + ("n/a" if macro is None else f"{macro:.3f}"),
+        f"Careful pages: {share} of sentences flagged ({c['flagged']} of {c['sentences']} sentences, "
+        f"{c['documents']} pages)",
+        "",
+    ]
     header = (
         "| category | sentence P | sentence R | sentence F1 | span-overlap F1 | span-exact F1 | support |"
     )
