@@ -1,8 +1,15 @@
 """Build the corpus JSONL from authoring markup files, assigning splits by document.
 
-Documents that share a near-duplicate sentence are kept in the same split;
-each such group gets its split from a stable hash of its first id, so the
-assignment does not change when unrelated documents are added.
+Documents that share a near-duplicate sentence, or a run of
+``SHARED_RUN_WORDS`` words, are kept in the same split where the group stays
+small; each such group gets
+its split from a stable hash of its first id, so the assignment does not
+change when unrelated documents are added.
+
+Groups hold at most ``MAX_GROUP`` documents; links beyond that are left to
+rewording (see ``_groups``).
+Files in a folder named ``realstyle`` hold the realstyle evaluation split:
+their documents always go to that split, whatever their hash.
 """
 
 from __future__ import annotations
@@ -13,12 +20,17 @@ from pathlib import Path
 
 from classifier.corpus.markup import parse_markup
 from classifier.corpus.schema import CorpusDocument, SpanAnnotation
-from classifier.corpus.sentences import near_duplicates, split_sentences
+from classifier.corpus.sentences import near_duplicates, shared_runs, split_sentences
 
-__all__ = ["build_corpus", "split_for"]
+__all__ = ["HELD_OUT_FOLDER", "build_corpus", "split_for"]
+
+#: Source files in a folder of this name form the split of the same name.
+HELD_OUT_FOLDER = "realstyle"
 
 #: Share of documents in train and dev; the rest is test.
 SPLIT_SHARES = (0.70, 0.15)
+#: The most documents one group of linked documents may hold (see ``_groups``).
+MAX_GROUP = 20
 
 
 def split_for(key: str) -> str:
@@ -30,7 +42,19 @@ def split_for(key: str) -> str:
 
 
 def _groups(texts: Sequence[str]) -> list[int]:
+    """A group number for each text: texts linked by a near-duplicate sentence or a shared run.
+
+    Links are taken strongest first (near-duplicates, then pairs sharing the
+    most runs); a link that would make a group larger than ``MAX_GROUP``
+    documents is left out. Common phrases of the field ("embryonic and
+    induced pluripotent stem cells ...") otherwise chain a third of the
+    corpus into one group, which then takes the place of a whole evaluation
+    split. The links left out are reported by ``classifier corpus
+    validate`` when their documents land in different splits, and are
+    resolved by rewording one of the two sentences.
+    """
     parent = list(range(len(texts)))
+    size = [1] * len(texts)
 
     def root(i: int) -> int:
         while parent[i] != i:
@@ -40,22 +64,37 @@ def _groups(texts: Sequence[str]) -> list[int]:
 
     ranges = split_sentences(texts)
     sentences = [[text[s:e] for s, e in spans] for text, spans in zip(texts, ranges, strict=True)]
+    strength: dict[tuple[int, int], float] = {}
     for pair in near_duplicates(sentences):
-        a, b = root(pair.first[0]), root(pair.second[0])
-        if a != b:
-            parent[max(a, b)] = min(a, b)
+        key = (pair.first[0], pair.second[0])
+        strength[key] = strength.get(key, 0) + 1000
+    for run in shared_runs(texts):
+        key = (run.first, run.second)
+        strength[key] = strength.get(key, 0) + run.count
+    for first, second in sorted(strength, key=lambda key: (-strength[key], key)):
+        a, b = root(first), root(second)
+        if a != b and size[a] + size[b] <= MAX_GROUP:
+            low, high = min(a, b), max(a, b)
+            parent[high] = low
+            size[low] += size[high]
     return [root(i) for i in range(len(texts))]
 
 
 def build_corpus(sources: Sequence[Path]) -> list[CorpusDocument]:
     """Parse markup files and return documents with their splits, ordered by id."""
     parsed = []
+    held_out = set()
     for path in sorted(sources):
-        parsed.extend(parse_markup(path.read_text(encoding="utf-8"), str(path)))
+        found = parse_markup(path.read_text(encoding="utf-8"), str(path))
+        if path.parent.name == HELD_OUT_FOLDER:
+            held_out.update(document.meta["id"] for document in found)
+        parsed.extend(found)
     parsed.sort(key=lambda d: d.meta["id"])
-    groups = _groups([d.text for d in parsed])
+    pooled = [d for d in parsed if d.meta["id"] not in held_out]
+    groups = _groups([d.text for d in pooled])
+    split_of = {d.meta["id"]: split_for(pooled[g].meta["id"]) for d, g in zip(pooled, groups, strict=True)}
     documents = []
-    for document, group in zip(parsed, groups, strict=True):
+    for document in parsed:
         meta = document.meta
         documents.append(
             CorpusDocument(
@@ -64,7 +103,7 @@ def build_corpus(sources: Sequence[Path]) -> list[CorpusDocument]:
                 treatment=meta["treatment"],
                 condition=meta["condition"],
                 register=meta["register"],
-                split=split_for(parsed[group].meta["id"]),
+                split=split_of.get(meta["id"], HELD_OUT_FOLDER),
                 text=document.text,
                 spans=[SpanAnnotation(s, e, label) for s, e, label in document.spans],
                 doc_labels=["missing_disclosure"] if meta["missing_disclosure"] == "true" else [],

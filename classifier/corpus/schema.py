@@ -18,7 +18,9 @@ from classifier.errors import CorpusError, Errors
 
 __all__ = ["SPLITS", "CorpusDocument", "SpanAnnotation", "read_corpus", "write_corpus"]
 
-SPLITS = ("train", "dev", "test")
+#: ``realstyle`` is an evaluation split written by a separate writer in the shapes of real
+#: pages; it is never used for training, thresholds or model selection.
+SPLITS = ("train", "dev", "test", "realstyle")
 _FIELDS: dict[str, type] = {
     "id": str,
     "genre": str,

@@ -11,7 +11,17 @@ from functools import cache
 import spacy
 from spacy.language import Language
 
-__all__ = ["NearDuplicate", "near_duplicates", "split_sentences"]
+__all__ = [
+    "SHARED_RUN_WORDS",
+    "NearDuplicate",
+    "SharedRun",
+    "near_duplicates",
+    "shared_runs",
+    "split_sentences",
+]
+
+#: Two documents that share a run of this many words are too close for different splits.
+SHARED_RUN_WORDS = 8
 
 _WORD = re.compile(r"\w+")
 
@@ -95,3 +105,36 @@ def near_duplicates(
                 if first[0] != second[0]:
                     found.setdefault((first, second), 1.0)
     return [NearDuplicate(a, b, round(s, 3)) for (a, b), s in sorted(found.items())]
+
+
+@dataclass(frozen=True)
+class SharedRun:
+    """Two documents (by index) that share runs of words: the first such run, and how many."""
+
+    first: int
+    second: int
+    words: str
+    count: int
+
+
+def shared_runs(texts: Sequence[str], *, length: int = SHARED_RUN_WORDS) -> list[SharedRun]:
+    """Pairs of texts that share a run of ``length`` or more words (lower-cased, punctuation ignored).
+
+    Each pair is reported once, with its first shared run and the number of
+    shared runs of ``length`` words.
+    """
+    owners: dict[tuple[str, ...], list[int]] = defaultdict(list)
+    for index, text in enumerate(texts):
+        words = _WORD.findall(text.lower())
+        for i in range(len(words) - length + 1):
+            found = owners[tuple(words[i : i + length])]
+            if not found or found[-1] != index:
+                found.append(index)
+    first_run: dict[tuple[int, int], str] = {}
+    counts: dict[tuple[int, int], int] = defaultdict(int)
+    for run, found in owners.items():
+        for i, a in enumerate(found):
+            for b in found[i + 1 :]:
+                first_run.setdefault((a, b), " ".join(run))
+                counts[(a, b)] += 1
+    return [SharedRun(a, b, first_run[(a, b)], counts[(a, b)]) for a, b in sorted(first_run)]

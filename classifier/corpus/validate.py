@@ -10,7 +10,7 @@ from importlib import resources
 import spacy
 
 from classifier.corpus.schema import CorpusDocument
-from classifier.corpus.sentences import near_duplicates, split_sentences
+from classifier.corpus.sentences import SHARED_RUN_WORDS, near_duplicates, shared_runs, split_sentences
 from classifier.taxonomy import DOCUMENT_CATEGORIES, SPAN_CATEGORIES, get_category
 
 __all__ = ["MINIMUMS", "Minimums", "validate_corpus", "vocabulary"]
@@ -88,9 +88,14 @@ def _record_problems(documents: Sequence[CorpusDocument]) -> list[str]:
 
 
 def _split_problems(documents: Sequence[CorpusDocument]) -> list[str]:
+    problems = [
+        f"documents of different splits share a run of {SHARED_RUN_WORDS} words: {first.id} ({first.split}) "
+        f"and {second.id} ({second.split}): {run.words!r}"
+        for run in shared_runs([d.text for d in documents])
+        if (first := documents[run.first]).split != (second := documents[run.second]).split
+    ]
     ranges = split_sentences([d.text for d in documents])
     sentences = [[d.text[s:e] for s, e in spans] for d, spans in zip(documents, ranges, strict=True)]
-    problems = []
     for pair in near_duplicates(sentences):
         first, second = documents[pair.first[0]], documents[pair.second[0]]
         if first.split != second.split:
