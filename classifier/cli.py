@@ -203,7 +203,12 @@ def _emit(report: str, result: dict, json_output: Path | None, markdown_output: 
 def evaluate(
     model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
     corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
-    split: Annotated[str, typer.Option(help="train, dev or test.")] = "dev",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="train, dev, test or realstyle (written apart from the training corpus, never tuned on)."
+        ),
+    ] = "dev",
     json_output: Annotated[
         Path | None, typer.Option("--json", help="Also write the metrics as JSON here.")
     ] = None,
@@ -230,7 +235,12 @@ def evaluate(
 def evasion(
     model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
     corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
-    split: Annotated[str, typer.Option(help="train, dev or test.")] = "dev",
+    split: Annotated[
+        str,
+        typer.Option(
+            help="train, dev, test or realstyle (written apart from the training corpus, never tuned on)."
+        ),
+    ] = "dev",
     seed: Annotated[int, typer.Option(help="Seed of the random perturbation choices.")] = 0,
     json_output: Annotated[
         Path | None, typer.Option("--json", help="Also write the results as JSON here.")

@@ -157,17 +157,21 @@ class _Layout:
     line_start: bool
     line_end: bool
     last_char: str
+    #: A blank line comes before it: a list or heading scope ends there.
+    paragraph_start: bool
 
 
 def _layout(text: str, start: int, end: int) -> _Layout:
-    before = text[max(0, start - 80) : start].rstrip(" \t")
+    before = text[max(0, start - 80) : start]
+    gap = before[len(before.rstrip()) :]
     own = text[start:end]
     stripped = own.rstrip()
     after = text[end : end + 80].lstrip(" \t")
     return _Layout(
-        line_start=not before or before.endswith("\n"),
+        line_start=not before.strip(" \t") or "\n" in gap,
         line_end="\n" in own[len(stripped) :] or not after or after.startswith("\n"),
         last_char=stripped[-1:],
+        paragraph_start=gap.count("\n") >= 2,
     )
 
 
@@ -276,6 +280,8 @@ def document_features(
         if first is None and False in space[start:end]:
             first = views[space.index(False, start, end)]
         layout = _layout(text, sentence.start_char, sentence.end_char)
+        if layout.paragraph_start:
+            lead_in = set()
         bullet = first is not None and first.bullet
         item = bullet or bool(lead_in and layout.line_start and layout.line_end and len(words) <= 20)
         if bullet:

@@ -109,6 +109,42 @@ def test_validator_finds_near_duplicates_across_splits_only() -> None:
     assert validate_corpus([first, same_split], minimums=None) == []
 
 
+def test_validator_finds_runs_of_eight_words_shared_across_splits_only() -> None:
+    shared = "the clinic will refund nothing if the cells fail"
+    first = _doc(f"Please note that {shared} to help you.", [], id="a", split="train")
+    second = _doc(f"Be warned: {shared}, as reviewers found.", [], id="b", split="test")
+    problems = validate_corpus([first, second], minimums=None)
+    assert any(
+        "share a run of 8 words" in p and "'the clinic will refund nothing if the cells'" in p
+        for p in problems
+    )
+    assert validate_corpus([first, dataclasses.replace(second, split="train")], minimums=None) == []
+    seven = _doc(
+        "Be warned: the clinic will refund nothing if, as reviewers found.", [], id="c", split="test"
+    )
+    assert not any("share a run" in p for p in validate_corpus([first, seven], minimums=None))
+
+
+def test_build_keeps_documents_sharing_a_run_together_and_realstyle_apart(tmp_path: Path) -> None:
+    from classifier.corpus.build import build_corpus
+
+    def block(id: str, text: str) -> str:
+        return (
+            f"### doc\nid: {id}\ngenre: faq\ntreatment: prp\ncondition: back_pain\nregister: clinical\n"
+            f"missing_disclosure: false\ntext:\n{text}\n### end\n"
+        )
+
+    run = "injections are given in a clean treatment room by our nurses"
+    (tmp_path / "realstyle").mkdir()
+    (tmp_path / "a.md").write_text(
+        block("x-001", f"At our clinic {run}.") + block("x-002", f"Here {run} daily.")
+    )
+    (tmp_path / "realstyle" / "b.md").write_text(block("x-003", "A page nobody else wrote."))
+    documents = {d.id: d for d in build_corpus(sorted(tmp_path.rglob("*.md")))}
+    assert documents["x-001"].split == documents["x-002"].split != "realstyle"
+    assert documents["x-003"].split == "realstyle"
+
+
 def test_stats_count_hard_negatives() -> None:
     documents = [
         _doc("It cures autism. Results vary between patients. Hello there.", [(3, 15, "cure_claim")])
@@ -129,8 +165,24 @@ def test_the_corpus_is_valid_and_meets_every_coverage_minimum() -> None:
 def test_the_corpus_matches_its_sources() -> None:
     from classifier.corpus.build import build_corpus
 
-    sources = sorted((CORPUS.parent / "source").glob("*.md"))
+    sources = sorted((CORPUS.parent / "source").glob("*.md")) + sorted(
+        (CORPUS.parent / "realstyle").glob("*.md")
+    )
     assert build_corpus(sources) == read_corpus(CORPUS)
+
+
+def test_the_realstyle_split_has_the_shape_of_the_real_pages_it_stands_for() -> None:
+    from classifier.page import CAREFUL_GENRES
+
+    documents = read_corpus(CORPUS, splits=["realstyle"])
+    assert len(documents) >= 80
+    assert sum(d.genre in CAREFUL_GENRES for d in documents) >= 0.4 * len(documents)
+    families = {"stem cells", "exosomes", "prp", "nad_plus", "ozone", "chelation", "hyperbaric_oxygen"}
+    found = {d.treatment if d.treatment in families else "stem cells" for d in documents if d.treatment}
+    assert found == families
+    assert {d.id for d in documents}.isdisjoint(
+        d.id for d in read_corpus(CORPUS, splits=["train", "dev", "test"])
+    )
 
 
 def test_coverage_minimums_are_enforced() -> None:
