@@ -323,17 +323,23 @@ def baselines(
 def corpus_build(
     sources: Annotated[list[Path], typer.Argument(help="Authoring markup files (datasets/source/*.md).")],
     output: Annotated[Path, typer.Option(help="Corpus file to write.")] = DEFAULT_CORPUS,
+    splits: Annotated[
+        Path | None,
+        typer.Option(help="Pinned splits, read and then updated; default: splits.json beside the output."),
+    ] = None,
 ) -> None:
     """Build the corpus JSONL from authoring markup, assigning splits by document."""
-    from classifier.corpus.build import build_corpus
+    from classifier.corpus.build import build_corpus, read_pinned, write_pinned
     from classifier.corpus.markup import MarkupError
     from classifier.corpus.schema import write_corpus
 
+    splits = splits or output.parent / "splits.json"
     try:
-        documents = build_corpus(sources)
-    except (MarkupError, OSError) as error:
+        documents = build_corpus(sources, read_pinned(splits))
+    except (MarkupError, OSError, ValueError) as error:
         raise _fail(str(error)) from error
     write_corpus(documents, output)
+    write_pinned(documents, splits)
     typer.echo(f"wrote {len(documents)} documents to {output}")
 
 

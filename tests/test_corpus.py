@@ -163,12 +163,32 @@ def test_the_corpus_is_valid_and_meets_every_coverage_minimum() -> None:
 
 
 def test_the_corpus_matches_its_sources() -> None:
-    from classifier.corpus.build import build_corpus
+    from classifier.corpus.build import build_corpus, read_pinned
 
     sources = sorted((CORPUS.parent / "source").glob("*.md")) + sorted(
         (CORPUS.parent / "realstyle").glob("*.md")
     )
-    assert build_corpus(sources) == read_corpus(CORPUS)
+    assert build_corpus(sources, read_pinned(CORPUS.parent / "splits.json")) == read_corpus(CORPUS)
+
+
+def test_pinned_documents_keep_their_split_and_new_ones_join_their_group(tmp_path: Path) -> None:
+    from classifier.corpus.build import build_corpus, read_pinned, write_pinned
+
+    def block(id: str, text: str) -> str:
+        return (
+            f"### doc\nid: {id}\ngenre: faq\ntreatment: prp\ncondition: back_pain\nregister: clinical\n"
+            f"missing_disclosure: false\ntext:\n{text}\n### end\n"
+        )
+
+    source = tmp_path / "a.md"
+    source.write_text(block("x-001", "Knees and hips are joints."))
+    [first] = build_corpus([source])
+    other = "train" if first.split != "train" else "test"
+    write_pinned([dataclasses.replace(first, split=other)], tmp_path / "splits.json")
+    run = "injections are given in a clean treatment room by our nurses"
+    source.write_text(block("x-001", f"At our clinic {run}.") + block("x-002", f"Here {run} daily."))
+    documents = build_corpus([source], read_pinned(tmp_path / "splits.json"))
+    assert [d.split for d in documents] == [other, other]
 
 
 def test_the_realstyle_split_has_the_shape_of_the_real_pages_it_stands_for() -> None:

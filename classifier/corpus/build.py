@@ -7,7 +7,8 @@ its split from a stable hash of its first id, so the assignment does not
 change when unrelated documents are added.
 
 Groups hold at most ``MAX_GROUP`` documents; links beyond that are left to
-rewording (see ``_groups``).
+rewording (see ``_groups``). Once given, a document's split is pinned in
+``datasets/splits.json`` and later builds keep it.
 Files in a folder named ``realstyle`` hold the realstyle evaluation split:
 their documents always go to that split, whatever their hash.
 """
@@ -15,14 +16,15 @@ their documents always go to that split, whatever their hash.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from classifier.corpus.markup import parse_markup
 from classifier.corpus.schema import CorpusDocument, SpanAnnotation
 from classifier.corpus.sentences import near_duplicates, shared_runs, split_sentences
 
-__all__ = ["HELD_OUT_FOLDER", "build_corpus", "split_for"]
+__all__ = ["HELD_OUT_FOLDER", "build_corpus", "read_pinned", "split_for", "write_pinned"]
 
 #: Source files in a folder of this name form the split of the same name.
 HELD_OUT_FOLDER = "realstyle"
@@ -31,6 +33,22 @@ HELD_OUT_FOLDER = "realstyle"
 SPLIT_SHARES = (0.70, 0.15)
 #: The most documents one group of linked documents may hold (see ``_groups``).
 MAX_GROUP = 20
+
+
+def read_pinned(path: Path) -> dict[str, str]:
+    """The pinned splits of a ``splits.json`` file (``{"id": "split", ...}``); empty if there is none."""
+    if not path.is_file():
+        return {}
+    pinned = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(pinned, dict) or not all(isinstance(v, str) for v in pinned.values()):
+        raise ValueError(f"{path} must map document ids to split names")
+    return pinned
+
+
+def write_pinned(documents: Sequence[CorpusDocument], path: Path) -> None:
+    """Record every document's split, so that later builds keep it."""
+    data = {d.id: d.split for d in sorted(documents, key=lambda d: d.id)}
+    path.write_text(json.dumps(data, indent=0, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def split_for(key: str) -> str:
@@ -80,8 +98,16 @@ def _groups(texts: Sequence[str]) -> list[int]:
     return [root(i) for i in range(len(texts))]
 
 
-def build_corpus(sources: Sequence[Path]) -> list[CorpusDocument]:
-    """Parse markup files and return documents with their splits, ordered by id."""
+def build_corpus(sources: Sequence[Path], pinned: Mapping[str, str] | None = None) -> list[CorpusDocument]:
+    """Parse markup files and return documents with their splits, ordered by id.
+
+    ``pinned`` maps document ids to the split they were given before (see
+    :func:`read_pinned`): such a document keeps its split, so that rewording a
+    sentence, or adding documents, never moves a test document into train.
+    A new document joins the split of the pinned documents of its group, or
+    gets one by hash when its group has none.
+    """
+    pinned = dict(pinned or {})
     parsed = []
     held_out = set()
     for path in sorted(sources):
@@ -92,7 +118,14 @@ def build_corpus(sources: Sequence[Path]) -> list[CorpusDocument]:
     parsed.sort(key=lambda d: d.meta["id"])
     pooled = [d for d in parsed if d.meta["id"] not in held_out]
     groups = _groups([d.text for d in pooled])
-    split_of = {d.meta["id"]: split_for(pooled[g].meta["id"]) for d, g in zip(pooled, groups, strict=True)}
+    group_split: dict[int, str] = {}
+    for document, group in zip(pooled, groups, strict=True):
+        if document.meta["id"] in pinned:
+            group_split.setdefault(group, pinned[document.meta["id"]])
+    split_of = {
+        d.meta["id"]: pinned.get(d.meta["id"]) or group_split.get(g) or split_for(pooled[g].meta["id"])
+        for d, g in zip(pooled, groups, strict=True)
+    }
     documents = []
     for document in parsed:
         meta = document.meta
