@@ -81,6 +81,9 @@ def describe_feature(name: str) -> str:
     page, bar, inner = name.partition("|")
     if bar:
         return f"{describe_feature(inner)} on {describe_feature(page)}"
+    if name.startswith("ARG_"):
+        claim, _, argument = name[len("ARG_") :].partition("&")
+        return f"{describe_feature('CUE_' + claim)} with {describe_feature('CUE_' + argument)}"
     for prefix, wording in _CONTEXT:
         if name.startswith(prefix):
             inner = name[len(prefix) :]

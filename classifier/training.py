@@ -37,6 +37,7 @@ LEVERS: dict[str, tuple[str, ...]] = {
     "structure": ("LEAD_", "LW_", "HEAD_", "HW_", "CUE_ITEM", "CUE_HEADING"),
     "attribution": ("QUOTED_", "CUE_QUOTED", "PREV_", "CUE_CRITIC", "CUE_REGULATOR"),
     "arguments": (
+        "ARG_",
         "CUE_ADULT_CELLS",
         "CUE_PLURI_CELLS",
         "CUE_PREVALENCE",
