@@ -58,8 +58,6 @@ _CUE_WORDS = {
 _CONTEXT = (
     ("LEAD_", "{} in the list's lead-in"),
     ("HEAD_", "{} in the heading above"),
-    ("LW_", '"{}" in the list\'s lead-in'),
-    ("HW_", '"{}" in the heading above'),
     ("QUOTED_", "a quoted {} cue word"),
 )
 
@@ -87,8 +85,6 @@ def describe_feature(name: str) -> str:
     for prefix, wording in _CONTEXT:
         if name.startswith(prefix):
             inner = name[len(prefix) :]
-            if prefix in ("LW_", "HW_"):
-                return wording.format(inner)
             if prefix == "QUOTED_":
                 return wording.format(inner.replace("_", " "))
             return wording.format(describe_feature(inner))

@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from spacy.attrs import IDX, LEMMA, ORTH
-from spacy.lang.en.stop_words import STOP_WORDS
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 from spacy.vocab import Vocab
@@ -207,14 +206,6 @@ def _context(cues: set[str]) -> set[str]:
     return {cue for cue in cues if cue in _CONTEXT_CUES or cue.startswith("CUE_CLAIM_")}
 
 
-def _content_words(prefix: str, words: Sequence[str]) -> set[str]:
-    return {
-        prefix + word
-        for word in words
-        if word not in STOP_WORDS and not word.startswith(("NUM", NEGATED_PREFIX)) and word.isalpha()
-    }
-
-
 def document_features(
     doc: Doc, *, cues_key: str = CUES_KEY, page: PageStance | None = None
 ) -> DocumentFeatures:
@@ -226,10 +217,10 @@ def document_features(
     Besides its own words and cues, a sentence sees its context:
 
     - a list item under a lead-in ending in ":" carries the lead-in's context
-      cues (``LEAD_...``) and content words (``LW_...``): "Patients tell us
-      about:" makes each item a patient report;
+      cues (``LEAD_...``): "Patients tell us about:" makes each item a
+      patient report;
     - a sentence under a heading carries the heading's context cues
-      (``HEAD_...``) and content words (``HW_...``);
+      (``HEAD_...``);
     - a sentence after one that reports or criticises a claim carries
       ``PREV_REPORTING`` or ``PREV_CRITIC``; a claim cue inside quotation
       marks adds ``QUOTED_`` and the category;
@@ -335,7 +326,7 @@ def document_features(
         if "CUE_CRITIC" in previous:
             cues.add("PREV_CRITIC")
         if layout.last_char == ":":
-            lead_in = {"LEAD_" + cue for cue in _context(cues)} | _content_words("LW_", plain)
+            lead_in = {"LEAD_" + cue for cue in _context(cues)}
         elif (
             layout.line_start
             and layout.line_end
@@ -344,7 +335,7 @@ def document_features(
             and len(words) <= 10
         ):
             cues.add("CUE_HEADING")
-            heading = {"HEAD_" + cue for cue in _context(cues)} | _content_words("HW_", plain)
+            heading = {"HEAD_" + cue for cue in _context(cues)}
         previous = own_cues[index]
         claims = [cue for cue in cues if cue.startswith("CUE_CLAIM_")] + [
             c for c in _NUMBER_CUES if c in cues

@@ -29,12 +29,13 @@ __all__ = ["LEVERS", "TrainingConfig", "choose_thresholds", "sentence_examples",
 
 #: Feature families beyond a sentence's own words and claim cues, each of which
 #: training can leave out (for the ablation in the README): the page's stance;
-#: list and heading structure; attribution (quotes, reporting, critics);
+#: list and heading structure (the cues of a list's lead-in and of the heading above);
+#: attribution (quotes, reporting, critics);
 #: category arguments (which cells, prevalence or outcome, regulator's rules);
 #: the register of selling (booking, ease, social proof, page furniture).
 LEVERS: dict[str, tuple[str, ...]] = {
     "page": ("PAGE_",),
-    "structure": ("LEAD_", "LW_", "HEAD_", "HW_", "CUE_ITEM", "CUE_HEADING"),
+    "structure": ("LEAD_", "HEAD_", "CUE_ITEM", "CUE_HEADING"),
     "attribution": ("QUOTED_", "CUE_QUOTED", "PREV_", "CUE_CRITIC", "CUE_REGULATOR"),
     "arguments": (
         "ARG_",

@@ -93,7 +93,7 @@ def test_list_items_carry_their_lead_in_and_stop_after_the_list(nlp: Language) -
     )
     cues = _cues(nlp, text)
     for item in ("- clearer speech", "- calmer sleep"):
-        assert {"CUE_ITEM", "LW_family", "LEAD_CUE_WE"} <= set(cues[item])
+        assert {"CUE_ITEM", "LEAD_CUE_WE", "LEAD_CUE_SOCIAL_PROOF"} <= set(cues[item])
     assert not any(cue.startswith("LEAD_") for cue in cues["Prices start at $500."])
 
 
@@ -101,7 +101,9 @@ def test_sentences_carry_the_heading_above_them(nlp: Language) -> None:
     text = "Beware of miracle offers\nSome clinics sell cells that are not approved.\n"
     cues = _cues(nlp, text)
     assert "CUE_HEADING" in cues["Beware of miracle offers"]
-    assert {"HEAD_CUE_CRITIC", "HW_miracle"} <= set(cues["Some clinics sell cells that are not approved."])
+    assert {"HEAD_CUE_CRITIC", "HEAD_CUE_CLAIM_hype_language"} <= set(
+        cues["Some clinics sell cells that are not approved."]
+    )
 
 
 def test_a_claim_word_inside_quotation_marks_is_marked_quoted(nlp: Language) -> None:
