@@ -156,8 +156,8 @@ def main() -> None:
     import spacy
 
     import classifier
-    from classifier.baselines import BASELINES, sentence_data
     from classifier.corpus import read_corpus
+    from classifier.evaluate.baselines import BASELINES, sentence_data
 
     documents, tokens = fixed_corpus(args.tokens)
     texts = [d.text for d in documents]

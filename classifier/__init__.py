@@ -9,6 +9,7 @@ for flag in report.flags:
 
 from importlib import metadata
 
+from classifier.api import Model, load
 from classifier.errors import (
     ClassifierError,
     CorpusError,
@@ -18,9 +19,8 @@ from classifier.errors import (
     ModelVersionError,
     UnknownCategoryError,
 )
-from classifier.flags import Flag
-from classifier.model import Model, load
-from classifier.reports import Report
+from classifier.flags.phrases import Flag
+from classifier.flags.report import Report
 from classifier.taxonomy import DOCUMENT_CATEGORIES, SPAN_CATEGORIES, Category, get_category
 
 __version__ = metadata.version("classifier")

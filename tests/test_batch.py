@@ -17,10 +17,10 @@ import pytest
 from typer.testing import CliRunner
 
 import classifier
-from classifier import batch
+from classifier.api import split_text
 from classifier.cli import app
-from classifier.model import split_text
-from classifier.reading import decode, read_input
+from classifier.read.inputs import decode, read_input
+from classifier.run import batch
 
 PROMO = "Our stem cells are pluripotent and cure paralysis. The treatment has no side effects.\n"
 CAREFUL = "Mesenchymal cells are not pluripotent. Risks include infection and bleeding.\n"

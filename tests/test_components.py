@@ -148,7 +148,7 @@ def test_lookup_lemmas_match_spacys_lookup_lemmatizer() -> None:
 
 
 def test_list_items_under_a_risk_lead_in_are_marked(nlp: Language) -> None:
-    from classifier.features import document_features
+    from classifier.model.features import document_features
 
     text = (
         "Possible risks include the following.\n• Swelling at the site\n• Rejection by the immune system\n"
@@ -181,7 +181,7 @@ def test_cue_phrases_built_without_the_tokenizer_match_its_tokens(nlp: Language)
 
 
 def test_sentence_features_words_and_cues(nlp: Language) -> None:
-    from classifier.features import document_features
+    from classifier.model.features import document_features
 
     doc = nlp('Amazing!!! There is no risk for you. "Our cells" work.\n\n\n- Swelling may occur')
     sentences = document_features(doc).sentences

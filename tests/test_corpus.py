@@ -192,7 +192,7 @@ def test_pinned_documents_keep_their_split_and_new_ones_join_their_group(tmp_pat
 
 
 def test_the_realstyle_split_has_the_shape_of_the_real_pages_it_stands_for() -> None:
-    from classifier.page import CAREFUL_GENRES
+    from classifier.model.page import CAREFUL_GENRES
 
     documents = read_corpus(CORPUS, splits=["realstyle"])
     assert len(documents) >= 80

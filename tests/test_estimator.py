@@ -7,10 +7,10 @@ import pytest
 from sklearn.base import clone
 from sklearn.model_selection import cross_val_score
 
-from classifier.estimator import category_weights, make_estimator
-from classifier.features import SentenceAnalyzer
-from classifier.linear import StackedLinear
-from classifier.training import choose_thresholds
+from classifier.model.estimator import category_weights, make_estimator
+from classifier.model.features import SentenceAnalyzer
+from classifier.model.linear import StackedLinear
+from classifier.model.training import choose_thresholds
 
 X = [
     "stem cell cure autism\tCUE_CLAIM_cure_claim",
@@ -83,7 +83,7 @@ def test_choose_thresholds_prefers_a_broad_peak_to_an_isolated_one() -> None:
 def test_unfitted_estimator_is_refused() -> None:
     from sklearn.exceptions import NotFittedError
 
-    from classifier.weights import ScoringWeights, TrainedModel
+    from classifier.model.weights import ScoringWeights, TrainedModel
 
     with pytest.raises(NotFittedError, match="not fitted"):
         ScoringWeights.from_trained(TrainedModel(make_estimator(), ["cure_claim"], {"cure_claim": 0.5}))
@@ -102,9 +102,9 @@ def test_stacked_linear_gives_the_pipelines_probabilities() -> None:
 
 @pytest.mark.parametrize("min_df", [1, 2])
 def test_sentence_indexer_gives_the_vectorizers_rows(min_df: int) -> None:
-    from classifier.features import document_features
+    from classifier.model.features import document_features
+    from classifier.model.vectors import SentenceIndexer
     from classifier.pipeline.build import build_pipeline
-    from classifier.vectors import SentenceIndexer
 
     nlp = build_pipeline()
     texts = [

@@ -9,8 +9,8 @@ import pytest
 import classifier
 from classifier.corpus import read_corpus
 from classifier.corpus.schema import CorpusDocument, SpanAnnotation
-from classifier.evaluation import NONE, _document_auc, evaluate_model, format_metrics
-from classifier.reports import Report
+from classifier.evaluate.metrics import NONE, _document_auc, evaluate_model, format_metrics
+from classifier.flags.report import Report
 from classifier.taxonomy import SPAN_CATEGORIES
 
 

@@ -8,8 +8,14 @@ from pathlib import Path
 
 import classifier
 from classifier.corpus import read_corpus
-from classifier.evasion import PERTURBATIONS, RiskySentence, evasion_suite, format_evasion, risky_sentences
-from classifier.normalization import normalize
+from classifier.evaluate.evasion import (
+    PERTURBATIONS,
+    RiskySentence,
+    evasion_suite,
+    format_evasion,
+    risky_sentences,
+)
+from classifier.pipeline.normalization import normalize
 
 SENTENCE = RiskySentence(
     document="x-1",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from classifier.normalization import build_known_words, known_words
+from classifier.pipeline.normalization import build_known_words, known_words
 
 
 def test_shipped_known_words_are_reproducible() -> None:

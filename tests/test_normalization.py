@@ -2,7 +2,7 @@ import re
 
 import pytest
 
-from classifier.normalization import normalize
+from classifier.pipeline.normalization import normalize
 
 
 @pytest.mark.parametrize(

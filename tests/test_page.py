@@ -7,8 +7,8 @@ import pytest
 from spacy.language import Language
 
 from classifier.corpus import CorpusDocument
-from classifier.features import document_features
-from classifier.page import PageWeights, make_page_estimator, promotes, stance_of
+from classifier.model.features import document_features
+from classifier.model.page import PageWeights, make_page_estimator, promotes, stance_of
 from classifier.pipeline.build import build_pipeline
 
 PROMOTIONAL = [

@@ -12,8 +12,15 @@ import numpy as np
 import pytest
 
 import classifier
-from classifier.persistence import CARD_FILE, MODEL_FILE, SCORING_FILE, load_model, load_weights, read_card
-from classifier.weights import ScoringWeights
+from classifier.model.persistence import (
+    CARD_FILE,
+    MODEL_FILE,
+    SCORING_FILE,
+    load_model,
+    load_weights,
+    read_card,
+)
+from classifier.model.weights import ScoringWeights
 
 
 @pytest.fixture
@@ -53,7 +60,7 @@ def test_tampered_file_is_refused(model_copy: Path, name: str) -> None:
 
 
 def test_scoring_weights_are_the_estimators_numbers(tiny_model_dir: Path) -> None:
-    from classifier.features import document_features
+    from classifier.model.features import document_features
     from classifier.pipeline.build import build_pipeline
 
     model, _ = load_model(tiny_model_dir)
@@ -105,7 +112,7 @@ def test_missing_directory_says_what_to_do(tmp_path: Path) -> None:
 
 def test_batch_lookup_matches_one_sentence_at_a_time(bundled: classifier.Model) -> None:
     from classifier.corpus import read_corpus
-    from classifier.features import document_features
+    from classifier.model.features import document_features
 
     repo = Path(__file__).resolve().parents[1]
     documents = read_corpus(repo / "datasets" / "corpus.jsonl", splits=["dev"])[:30]

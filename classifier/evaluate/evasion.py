@@ -26,9 +26,9 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from classifier.api import Model
 from classifier.corpus.schema import CorpusDocument
 from classifier.corpus.sentences import split_sentences
-from classifier.model import Model
 
 __all__ = ["PERTURBATIONS", "RiskySentence", "evasion_suite", "format_evasion", "risky_sentences"]
 

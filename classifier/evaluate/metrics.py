@@ -9,7 +9,7 @@
   sentences (a sentence with any gold span against one with any flag), the
   macro F1 of the categories with at least ``MACRO_MIN_SUPPORT`` positive
   sentences, and the share of sentences flagged on careful pages (pages of
-  the genres in :data:`classifier.page.CAREFUL_GENRES`).
+  the genres in :data:`classifier.model.page.CAREFUL_GENRES`).
 """
 
 from __future__ import annotations
@@ -21,11 +21,11 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import brier_score_loss, roc_auc_score
 
+from classifier.api import Model
 from classifier.corpus.schema import CorpusDocument
 from classifier.corpus.sentences import split_sentences
-from classifier.model import Model
-from classifier.page import CAREFUL_GENRES
-from classifier.reports import Report
+from classifier.flags.report import Report
+from classifier.model.page import CAREFUL_GENRES
 from classifier.taxonomy import SPAN_CATEGORIES
 
 __all__ = ["evaluate_model", "format_metrics"]

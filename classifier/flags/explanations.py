@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from classifier.features import NEGATED_PREFIX
+from classifier.model.features import NEGATED_PREFIX
 from classifier.taxonomy import Category
 
 __all__ = ["Qualifiers", "describe_feature", "explain"]

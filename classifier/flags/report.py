@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from classifier.flags import Flag
+from classifier.flags.phrases import Flag
 from classifier.taxonomy import SEVERITY_WEIGHT
 
 __all__ = ["Report", "document_risk"]

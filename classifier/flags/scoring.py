@@ -12,15 +12,15 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from classifier.explanations import Qualifiers, describe_feature, explain
-from classifier.features import DocumentFeatures, SentenceFeatures, document_features
-from classifier.flags import Flag, locate_phrase
+from classifier.flags.explanations import Qualifiers, describe_feature, explain
+from classifier.flags.phrases import Flag, locate_phrase
+from classifier.flags.report import Report, document_risk
+from classifier.model.features import DocumentFeatures, SentenceFeatures, document_features
+from classifier.model.vectors import IndexedBatch, SparseRows
+from classifier.model.weights import ScoringWeights
 from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
-from classifier.reports import Report, document_risk
 from classifier.taxonomy import Category, get_category
-from classifier.vectors import IndexedBatch, SparseRows
-from classifier.weights import ScoringWeights
 
 __all__ = ["Scorer"]
 

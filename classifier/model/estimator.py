@@ -10,7 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 from sklearn.pipeline import Pipeline
 
-from classifier.features import SentenceAnalyzer
+from classifier.model.features import SentenceAnalyzer
 
 __all__ = ["category_weights", "make_estimator"]
 

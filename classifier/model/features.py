@@ -26,7 +26,7 @@ from classifier.pipeline.tokenizer import doc_text
 
 __all__ = ["DocumentFeatures", "PageStance", "SentenceAnalyzer", "SentenceFeatures", "document_features"]
 
-#: Maps a page's terms (its words and cue kinds) to its stance token; see :mod:`classifier.page`.
+#: Maps a page's terms (its words and cue kinds) to its stance token; see :mod:`classifier.model.page`.
 PageStance = Callable[[Sequence[str]], str]
 
 _KEEP_PUNCT = frozenset({"%"})

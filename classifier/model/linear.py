@@ -1,7 +1,7 @@
 """One matrix product for the whole classifier step.
 
 The fitted ``OneVsRestClassifier(CalibratedClassifierCV(LogisticRegression))``
-of :mod:`classifier.estimator` is a set of linear models, each followed by a
+of :mod:`classifier.model.estimator` is a set of linear models, each followed by a
 sigmoid; sklearn evaluates them one by one, with input checks each time.
 ``StackedLinear`` stacks their weights so that scoring a batch of sentences
 is one weighted sum per linear model over the sentences' features and one sigmoid, in NumPy
@@ -54,7 +54,7 @@ class StackedLinear:
 
     @classmethod
     def from_estimator(cls, estimator: Pipeline) -> StackedLinear:
-        """Stack the fitted linear models of ``estimator`` (see :mod:`classifier.estimator`)."""
+        """Stack the fitted linear models of ``estimator`` (see :mod:`classifier.model.estimator`)."""
         classify = estimator.named_steps["classify"]
         n_features = len(estimator.named_steps["features"].vocabulary_)
         coefs, intercepts, slopes, offsets, owners = [], [], [], [], []

@@ -2,7 +2,7 @@
 
 ``model.joblib`` holds the fitted scikit-learn Pipeline (for retraining,
 inspection and evaluation). ``scoring.npz`` holds the same model's numbers
-as plain arrays (:class:`~classifier.weights.ScoringWeights`), which is all
+as plain arrays (:class:`~classifier.model.weights.ScoringWeights`), which is all
 scoring reads: no pickle, no scikit-learn import. Loading refuses a file
 whose sha256 differs from the card's, and a model saved with other versions
 of the libraries that define what is read.
@@ -19,7 +19,7 @@ from typing import Any
 
 from classifier.errors import Errors, ModelIntegrityError, ModelNotFoundError, ModelVersionError
 from classifier.files import write_atomic
-from classifier.weights import ScoringWeights, TrainedModel
+from classifier.model.weights import ScoringWeights, TrainedModel
 
 __all__ = [
     "CARD_FILE",

@@ -13,14 +13,14 @@ from spacy.tokens import Doc
 
 from classifier.corpus.schema import CorpusDocument, read_corpus
 from classifier.errors import CorpusError, Errors
-from classifier.estimator import make_estimator
-from classifier.features import PageStance, SentenceFeatures, document_features
-from classifier.page import PageWeights, make_page_estimator, page_string, promotes, stance_of
-from classifier.persistence import save_model, update_card
+from classifier.model.estimator import make_estimator
+from classifier.model.features import PageStance, SentenceFeatures, document_features
+from classifier.model.page import PageWeights, make_page_estimator, page_string, promotes, stance_of
+from classifier.model.persistence import save_model, update_card
+from classifier.model.weights import TrainedModel
 from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.tokenizer import original_offsets
 from classifier.taxonomy import SPAN_CATEGORIES
-from classifier.weights import TrainedModel
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -62,7 +62,7 @@ _GRID = np.round(np.arange(0.05, 0.951, 0.01), 2)
 
 @dataclass(frozen=True)
 class TrainingConfig:
-    """Estimator settings; see :func:`classifier.estimator.make_estimator`."""
+    """Estimator settings; see :func:`classifier.model.estimator.make_estimator`."""
 
     ngram_max: int = 3
     min_df: int = 2
@@ -246,8 +246,8 @@ def train(
     }
     save_model(model, output, card)
     say("evaluating on dev")
-    from classifier.evaluation import evaluate_model
-    from classifier.model import load
+    from classifier.api import load
+    from classifier.evaluate.metrics import evaluate_model
 
     card["dev_metrics"] = evaluate_model(load(output), by_split["dev"])
     return update_card(output, dev_metrics=card["dev_metrics"])

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
-from classifier.features import SentenceFeatures
+from classifier.model.features import SentenceFeatures
 
 if TYPE_CHECKING:
     from sklearn.feature_extraction.text import TfidfVectorizer

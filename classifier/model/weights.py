@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING, BinaryIO
 
 import numpy as np
 
-from classifier.linear import StackedLinear
-from classifier.page import PageWeights
-from classifier.vectors import SentenceIndexer
+from classifier.model.linear import StackedLinear
+from classifier.model.page import PageWeights
+from classifier.model.vectors import SentenceIndexer
 
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
@@ -34,7 +34,7 @@ class TrainedModel:
     estimator: Pipeline
     categories: list[str]
     thresholds: dict[str, float]
-    #: The page model (:mod:`classifier.page`) whose stance the sentence features carry, if any.
+    #: The page model (:mod:`classifier.model.page`) whose stance the sentence features carry, if any.
     page: Pipeline | None = None
 
 
@@ -55,7 +55,7 @@ class ScoringWeights:
         """Extract the numbers of a fitted model; refuses an unfitted one."""
         from sklearn.utils.validation import check_is_fitted
 
-        from classifier.estimator import category_weights
+        from classifier.model.estimator import category_weights
 
         check_is_fitted(model.estimator)
         vectorizer = model.estimator.named_steps["features"]

@@ -17,8 +17,8 @@ from collections.abc import Iterable
 from typing import IO, Any
 
 from classifier.errors import Errors, InputError
-from classifier.reading import InputText
-from classifier.reports import Report
+from classifier.flags.report import Report
+from classifier.read.inputs import InputText
 from classifier.taxonomy import all_categories
 
 __all__ = ["FORMATS", "Writer", "make_writer", "record", "render_html"]

@@ -17,7 +17,7 @@ from typing import IO, Any
 
 from classifier.errors import InputError
 from classifier.files import write_atomic
-from classifier.rendering import Writer, make_writer, render_html
+from classifier.output.rendering import Writer, make_writer, render_html
 
 __all__ = ["Output", "partial_path"]
 

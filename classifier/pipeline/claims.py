@@ -33,8 +33,8 @@ class ClinicClaims:
         threshold: float | None = None,
         batch_size: int = 64,
     ) -> None:
-        from classifier.persistence import load_weights
-        from classifier.scoring import Scorer
+        from classifier.flags.scoring import Scorer
+        from classifier.model.persistence import load_weights
 
         if not Doc.has_extension(REPORT_EXTENSION):
             Doc.set_extension(REPORT_EXTENSION, default=None)

@@ -8,7 +8,7 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-from classifier.normalization import NormalizedText, normalize
+from classifier.pipeline.normalization import NormalizedText, normalize
 
 __all__ = ["NORMALIZED_KEY", "NormalizingTokenizer", "original_offsets"]
 

@@ -7,18 +7,26 @@ I/O and HTML extraction as well as the model; each process holds one model.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from classifier.model import Model
-from classifier.parallel import ordered_map
-from classifier.reading import STDIN, Discovered, InputText, read_input
-from classifier.rendering import record
+from classifier.flags.report import Report
+from classifier.output.rendering import record
+from classifier.read.inputs import STDIN, Discovered, InputText, read_input
+from classifier.run.parallel import ordered_map
 
-__all__ = ["Summary", "score_inputs"]
+__all__ = ["BatchScorer", "Summary", "score_inputs"]
 
 Item = Discovered | InputText
+
+
+class BatchScorer(Protocol):
+    """What a batch run needs of a model (``classifier.Model`` is one)."""
+
+    def score_many(self, texts: Iterable[str]) -> Iterator[Report]: ...
+
+    def loader(self) -> Callable[[], BatchScorer]: ...
 
 
 @dataclass
@@ -50,7 +58,7 @@ class Summary:
         return text
 
 
-def _records(model: Model, items: list[Item]) -> list[dict[str, Any]]:
+def _records(model: BatchScorer, items: list[Item]) -> list[dict[str, Any]]:
     inputs = [
         item
         if isinstance(item, InputText)
@@ -64,7 +72,7 @@ def _records(model: Model, items: list[Item]) -> list[dict[str, Any]]:
 
 
 def score_inputs(
-    model: Model, items: Sequence[Discovered], *, jobs: int = 1, chunk_size: int = 32
+    model: BatchScorer, items: Sequence[Discovered], *, jobs: int = 1, chunk_size: int = 32
 ) -> Iterator[dict[str, Any]]:
     """One output record per item, in the order given, scored in ``jobs`` processes."""
     prepared: list[Item] = [read_input(STDIN) if d.path == STDIN and not d.error else d for d in items]

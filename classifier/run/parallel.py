@@ -6,37 +6,42 @@ import multiprocessing
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
-if TYPE_CHECKING:
-    from classifier.model import Model
-
-__all__ = ["ordered_map"]
+__all__ = ["Scorer", "ordered_map"]
 
 T = TypeVar("T")
 R = TypeVar("R")
 
-_MODEL: Model | None = None
+
+class Scorer(Protocol):
+    """What parallel runs need of a model: a way to load the same model again in a new process."""
+
+    def loader(self) -> Callable[[], Scorer]:
+        """A picklable function that loads this model again."""
+        ...
 
 
-def _start(model: Model | None, settings: tuple[str, float | None, str | None]) -> None:
+S = TypeVar("S", bound=Scorer)
+_MODEL: Scorer | None = None
+
+
+def _start(model: Scorer | None, loader: Callable[[], Scorer] | None) -> None:
     global _MODEL
     if model is not None:
         _MODEL = model
     else:
-        from classifier.model import load
-
-        path, threshold, spacy_model = settings
-        _MODEL = load(path or None, threshold=threshold, spacy_model=spacy_model)
+        assert loader is not None, "a spawned worker needs a loader"
+        _MODEL = loader()
 
 
-def _call(work: Callable[[Model, list[T]], list[R]], chunk: list[T]) -> list[R]:
+def _call(work: Callable[[Scorer, list[T]], list[R]], chunk: list[T]) -> list[R]:
     assert _MODEL is not None, "worker started without a model"
     return work(_MODEL, chunk)
 
 
 def ordered_map(
-    work: Callable[[Model, list[T]], list[R]], model: Model, chunks: Iterable[list[T]], jobs: int
+    work: Callable[[S, list[T]], list[R]], model: S, chunks: Iterable[list[T]], jobs: int
 ) -> Iterator[R]:
     """``work(model, chunk)`` for every chunk in ``jobs`` processes, results flattened in input order.
 
@@ -47,10 +52,8 @@ def ordered_map(
     """
     fork = "fork" in multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if fork else "spawn")
-    settings = (model.path, model.threshold, model.spacy_model)
-    with ProcessPoolExecutor(
-        jobs, mp_context=context, initializer=_start, initargs=(model if fork else None, settings)
-    ) as pool:
+    initargs = (model, None) if fork else (None, model.loader())
+    with ProcessPoolExecutor(jobs, mp_context=context, initializer=_start, initargs=initargs) as pool:
         pending: deque[Future[list[R]]] = deque()
         for chunk in chunks:
             pending.append(pool.submit(_call, work, chunk))

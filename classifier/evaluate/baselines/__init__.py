@@ -12,7 +12,7 @@ Each works on sentences: ``fit`` on train (and dev, for thresholds), then
 runs them all and the classifier itself on one split.
 """
 
-from classifier.baselines.base import Baseline, SentenceData, sentence_data
-from classifier.baselines.compare import BASELINES, compare, format_comparison
+from classifier.evaluate.baselines.base import Baseline, SentenceData, sentence_data
+from classifier.evaluate.baselines.compare import BASELINES, compare, format_comparison
 
 __all__ = ["BASELINES", "Baseline", "SentenceData", "compare", "format_comparison", "sentence_data"]

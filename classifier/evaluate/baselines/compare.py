@@ -10,28 +10,28 @@ import numpy as np
 import spacy
 from sklearn.metrics import precision_recall_fscore_support
 
-from classifier.baselines.base import Baseline, sentence_data
+from classifier.api import Model
 from classifier.corpus.schema import CorpusDocument
-from classifier.model import Model
+from classifier.evaluate.baselines.base import Baseline, sentence_data
 from classifier.taxonomy import SPAN_CATEGORIES
 
 __all__ = ["BASELINES", "compare", "format_comparison"]
 
 
 def _keywords() -> Baseline:
-    from classifier.baselines.keywords import KeywordBaseline
+    from classifier.evaluate.baselines.keywords import KeywordBaseline
 
     return KeywordBaseline()
 
 
 def _spacy_textcat() -> Baseline:
-    from classifier.baselines.spacy_textcat import SpacyTextcatBaseline
+    from classifier.evaluate.baselines.spacy_textcat import SpacyTextcatBaseline
 
     return SpacyTextcatBaseline()
 
 
 def _embeddings() -> Baseline:
-    from classifier.baselines.embeddings import EmbeddingBaseline, available
+    from classifier.evaluate.baselines.embeddings import EmbeddingBaseline, available
 
     if not available():
         raise ModuleNotFoundError(

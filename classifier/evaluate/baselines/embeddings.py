@@ -15,9 +15,9 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.multiclass import OneVsRestClassifier
 
-from classifier.baselines.base import SentenceData
+from classifier.evaluate.baselines.base import SentenceData
+from classifier.model.training import choose_thresholds
 from classifier.taxonomy import SPAN_CATEGORIES
-from classifier.training import choose_thresholds
 
 __all__ = ["EmbeddingBaseline", "available"]
 

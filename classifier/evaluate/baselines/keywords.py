@@ -13,7 +13,7 @@ from importlib import resources
 
 import numpy as np
 
-from classifier.baselines.base import SentenceData
+from classifier.evaluate.baselines.base import SentenceData
 from classifier.taxonomy import SPAN_CATEGORIES
 
 __all__ = ["KeywordBaseline"]

@@ -15,9 +15,9 @@ from spacy.training.initialize import init_nlp
 from spacy.training.loop import train as train_loop
 from spacy.util import load_config_from_str, load_model_from_config
 
-from classifier.baselines.base import SentenceData
+from classifier.evaluate.baselines.base import SentenceData
+from classifier.model.training import choose_thresholds
 from classifier.taxonomy import SPAN_CATEGORIES
-from classifier.training import choose_thresholds
 
 __all__ = ["SpacyTextcatBaseline"]
 

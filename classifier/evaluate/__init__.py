@@ -1,0 +1,1 @@
+"""Measuring a model like any user would: metrics on a labelled split, the evasion suite, baselines."""
