@@ -53,6 +53,13 @@ _CUE_WORDS = {
     "PAGE_PROMO": "a page that promotes a treatment",
     "PAGE_MIXED": "a page that mixes promotion and caution",
     "PAGE_CAREFUL": "an informational page",
+    "ARG_PATTERN_pluripotent_adult_cells": "adult, cord, fat or marrow cells called pluripotent",
+    "ARG_PATTERN_pluripotent_embryonic_cells": "embryonic or iPS cells called pluripotent",
+    "ARG_PATTERN_number_outcome": "a rate of treatment outcomes",
+    "ARG_PATTERN_number_prevalence": "a rate of how common a condition is",
+    "ARG_PATTERN_approval_own_treatment": "approval claimed for the clinic's own treatment",
+    "ARG_PATTERN_regulator_rules": "a regulator's rules described",
+    "ARG_PATTERN_disease_process": "how a disease damages the body",
 }
 #: Context prefixes: the feature after the prefix, and where it was found.
 _CONTEXT = (

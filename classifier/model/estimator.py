@@ -19,7 +19,7 @@ def make_estimator(
     *,
     ngram_max: int = 3,
     min_df: int = 2,
-    C: float = 4.0,
+    C: float = 16.0,
     calibration_folds: int = 3,
     random_state: int = 0,
 ) -> Pipeline:

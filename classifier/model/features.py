@@ -172,6 +172,48 @@ _ARGUMENT_CUES = frozenset(
     }
 )
 _NUMBER_CUES = ("CUE_PERCENT", "CUE_NUMBER")
+#: The category arguments of the real-world accuracy issue, as patterns over a sentence's cues:
+#: a feature fires when the sentence holds the claim cue, one of the ``present`` cues and none of
+#: the ``absent`` ones. Which cells are called pluripotent; whether a number is a treatment
+#: outcome or a prevalence; whether approval is claimed for the clinic's own treatment or a
+#: regulator describes its rules; whether a cure verb describes a disease process.
+_ARGUMENT_PATTERNS: dict[str, tuple[str, frozenset[str], frozenset[str]]] = {
+    "ARG_PATTERN_pluripotent_adult_cells": (
+        "CUE_CLAIM_pluripotency_misstatement",
+        frozenset({"CUE_ADULT_CELLS", "CUE_WE", "CUE_YOU"}),
+        frozenset({"CUE_PLURI_CELLS", "CUE_REPORTING", "CUE_CRITIC", "CUE_QUOTED"}),
+    ),
+    "ARG_PATTERN_pluripotent_embryonic_cells": (
+        "CUE_CLAIM_pluripotency_misstatement",
+        frozenset({"CUE_PLURI_CELLS"}),
+        frozenset({"CUE_ADULT_CELLS", "CUE_WE", "CUE_YOU"}),
+    ),
+    "ARG_PATTERN_number_outcome": (
+        "CUE_PERCENT",
+        frozenset({"CUE_OUTCOME", "CUE_WE"}),
+        frozenset({"CUE_PREVALENCE", "CUE_REPORTING", "CUE_CRITIC", "CUE_QUOTED"}),
+    ),
+    "ARG_PATTERN_number_prevalence": (
+        "CUE_PERCENT",
+        frozenset({"CUE_PREVALENCE"}),
+        frozenset({"CUE_OUTCOME", "CUE_WE", "CUE_YOU"}),
+    ),
+    "ARG_PATTERN_approval_own_treatment": (
+        "CUE_CLAIM_regulatory_misstatement",
+        frozenset({"CUE_WE", "CUE_YOU"}),
+        frozenset({"CUE_REG_RULE", "CUE_ETHICS", "CUE_CRITIC"}),
+    ),
+    "ARG_PATTERN_regulator_rules": (
+        "CUE_CLAIM_regulatory_misstatement",
+        frozenset({"CUE_REG_RULE", "CUE_ETHICS"}),
+        frozenset({"CUE_WE", "CUE_YOU"}),
+    ),
+    "ARG_PATTERN_disease_process": (
+        "CUE_CLAIM_cure_claim",
+        frozenset({"CUE_DISEASE_PROCESS"}),
+        frozenset({"CUE_WE", "CUE_YOU"}),
+    ),
+}
 _SENTENCE_END = frozenset(".!?;,")
 _NEWLINE = re.compile("\n")
 
@@ -342,6 +384,13 @@ def document_features(
         ]
         arguments = [cue for cue in cues if cue in _ARGUMENT_CUES]
         cues.update([f"ARG_{claim[4:]}&{argument[4:]}" for claim in claims for argument in arguments])
+        cues.update(
+            [
+                name
+                for name, (claim, present, absent) in _ARGUMENT_PATTERNS.items()
+                if claim in cues and not present.isdisjoint(cues) and absent.isdisjoint(cues)
+            ]
+        )
         if len(words) <= 4:
             cues.add("CUE_SHORT")
         if condition_counts[index] >= 3:

@@ -35,6 +35,7 @@ __all__ = ["LEVERS", "TrainingConfig", "choose_thresholds", "sentence_examples",
 #: the register of selling (booking, ease, social proof, page furniture).
 LEVERS: dict[str, tuple[str, ...]] = {
     "page": ("PAGE_",),
+    "page_crosses": ("PAGE_CAREFUL|", "PAGE_MIXED|", "PAGE_PROMO|"),
     "structure": ("LEAD_", "HEAD_", "CUE_ITEM", "CUE_HEADING"),
     "attribution": ("QUOTED_", "CUE_QUOTED", "PREV_", "CUE_CRITIC", "CUE_REGULATOR"),
     "arguments": (
@@ -52,6 +53,8 @@ LEVERS: dict[str, tuple[str, ...]] = {
 }
 #: Folds of the out-of-fold page stances of the training documents.
 PAGE_FOLDS = 5
+#: Folds of the cross-validated predictions thresholds are chosen on.
+THRESHOLD_FOLDS = 4
 
 #: Threshold used for a category the dev split has no example of.
 #: Grid steps on each side averaged when smoothing the dev F1 curve (0.05 of probability).
@@ -66,7 +69,7 @@ class TrainingConfig:
 
     ngram_max: int = 3
     min_df: int = 2
-    C: float = 4.0
+    C: float = 16.0
     calibration_folds: int = 3
     #: The feature families of :data:`LEVERS` that the model uses.
     levers: tuple[str, ...] = tuple(LEVERS)
@@ -117,6 +120,53 @@ def sentence_examples(
     return strings, np.asarray(rows, dtype=np.int8).reshape(-1, len(categories))
 
 
+def _examples_by_document(
+    docs: Sequence[Doc],
+    documents: Sequence[CorpusDocument],
+    pages: Sequence[PageStance] | None,
+    config: TrainingConfig,
+) -> tuple[list[str], np.ndarray, list[int]]:
+    """Sentence examples as :func:`sentence_examples` gives them, and each one's document number."""
+    strings: list[str] = []
+    rows: list[np.ndarray] = []
+    groups: list[int] = []
+    for number, (doc, document) in enumerate(zip(docs, documents, strict=True)):
+        page = [pages[number]] if pages is not None else None
+        x, y = sentence_examples([doc], [document], pages=page, levers=config.levers)
+        strings.extend(x)
+        rows.append(y)
+        groups.extend([number] * len(x))
+    return strings, np.vstack(rows), groups
+
+
+def cross_validated_probabilities(
+    strings: Sequence[str], truth: np.ndarray, groups: Sequence[int], settings: dict[str, Any]
+) -> np.ndarray | None:
+    """Each sentence's probabilities from a model that did not see its document.
+
+    ``THRESHOLD_FOLDS`` folds of whole documents. Thresholds chosen on these
+    predictions rest on every train and dev sentence rather than on dev
+    alone: on the 631-document corpus the dev-only choice put one category's
+    threshold at 0.80 and another's at 0.52 on curves of a few dozen dev
+    positives. None when some fold would leave a category with fewer than
+    two training sentences.
+    """
+    from sklearn.model_selection import GroupKFold
+
+    if len(set(groups)) < THRESHOLD_FOLDS:
+        return None
+    strings = np.asarray(strings, dtype=object)
+    held_out = np.zeros(truth.shape)
+    for fit_rows, predict_rows in GroupKFold(THRESHOLD_FOLDS).split(strings, truth, groups):
+        if truth[fit_rows].sum(axis=0).min() < 2:
+            return None
+        folds = min(settings["calibration_folds"], int(truth[fit_rows].sum(axis=0).min()))
+        estimator = make_estimator(**{**settings, "calibration_folds": folds})
+        estimator.fit(list(strings[fit_rows]), truth[fit_rows])
+        held_out[predict_rows] = estimator.predict_proba(list(strings[predict_rows]))
+    return held_out
+
+
 def _fixed(stance: str) -> PageStance:
     return lambda terms: stance
 
@@ -149,14 +199,17 @@ def fit_page_model(
 def choose_thresholds(
     truth: np.ndarray, probabilities: np.ndarray, categories: Sequence[str]
 ) -> dict[str, float]:
-    """Per category, the threshold on a 0.01 grid where F1 on the given (dev) data peaks.
+    """Per category, the threshold on a 0.01 grid where F1 on the given data peaks.
 
     The F1 curve of a few hundred dev sentences is jagged: equal maxima can
     sit far apart (0.22 and 0.75 for one category of the 364-document
     corpus), and picking between them is then arbitrary. The curve is
     therefore smoothed with a moving average over +-``SMOOTHING`` grid steps
     before its peak is taken; of a flat peak, the middle is taken, so that a
-    small shift in scores on new text does not cross the threshold.
+    small shift in scores on new text does not cross the threshold. (Taking
+    the lowest threshold within 0.01 of the peak instead, to keep recall on
+    other writers' pages, gave the same any-risk F1 and a lower macro F1 in
+    4-fold cross-validation over train and dev.)
     """
     thresholds = {}
     window = np.ones(2 * SMOOTHING + 1)
@@ -186,9 +239,12 @@ def train(
     config: TrainingConfig | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Train on the train split, choose thresholds on dev, save to ``output``; returns the model card.
+    """Train on the train split, choose thresholds, save to ``output``; returns the model card.
 
-    The test split is never read.
+    Thresholds are chosen on cross-validated predictions over the train and
+    dev documents (:func:`cross_validated_probabilities`), or on dev alone
+    when the corpus is too small for that. The test and realstyle splits are
+    never read.
     """
     config = config or TrainingConfig()
     say = progress or (lambda message: None)
@@ -208,10 +264,11 @@ def train(
     if "page" in config.levers and (fitted := fit_page_model(docs["train"], by_split["train"])) is not None:
         page_model, train_pages = fitted
         dev_pages = [PageWeights.from_estimator(page_model).stance] * len(docs["dev"])
-    x_train, y_train = sentence_examples(
-        docs["train"], by_split["train"], pages=train_pages, levers=config.levers
+    x_train, y_train, train_groups = _examples_by_document(
+        docs["train"], by_split["train"], train_pages, config
     )
-    x_dev, y_dev = sentence_examples(docs["dev"], by_split["dev"], pages=dev_pages, levers=config.levers)
+    x_dev, y_dev, dev_groups = _examples_by_document(docs["dev"], by_split["dev"], dev_pages, config)
+    dev_groups = [group + len(docs["train"]) for group in dev_groups]
     positives = y_train.sum(axis=0)
     fewest = int(positives.min())
     if fewest < 2:
@@ -227,7 +284,16 @@ def train(
     say(f"fitting on {len(x_train)} sentences")
     settings = {key: value for key, value in asdict(config).items() if key != "levers"}
     estimator = make_estimator(**settings).fit(x_train, y_train)
-    thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
+    held_out = cross_validated_probabilities(
+        [*x_train, *x_dev], np.vstack([y_train, y_dev]), [*train_groups, *dev_groups], settings
+    )
+    if held_out is not None:
+        thresholds = choose_thresholds(np.vstack([y_train, y_dev]), held_out, SPAN_CATEGORIES)
+        chosen_on = f"{THRESHOLD_FOLDS}-fold cross-validated predictions over the train and dev documents"
+    else:
+        say("too few documents for cross-validated thresholds: choosing them on dev")
+        thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
+        chosen_on = "dev"
     model = TrainedModel(
         estimator=estimator, categories=list(SPAN_CATEGORIES), thresholds=thresholds, page=page_model
     )
@@ -242,7 +308,7 @@ def train(
             "train_spans": {c: int(n) for c, n in zip(SPAN_CATEGORIES, y_train.sum(axis=0), strict=True)},
         },
         "config": asdict(config),
-        "thresholds_chosen_on": "dev",
+        "thresholds_chosen_on": chosen_on,
     }
     save_model(model, output, card)
     say("evaluating on dev")
