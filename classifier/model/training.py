@@ -73,6 +73,9 @@ class TrainingConfig:
     calibration_folds: int = 3
     #: The feature families of :data:`LEVERS` that the model uses.
     levers: tuple[str, ...] = tuple(LEVERS)
+    #: Whether thresholds come from cross-validated predictions over train and dev (four more fits)
+    #: or from dev alone (quicker, for learning curves).
+    cross_validated_thresholds: bool = True
 
 
 def _lever_filter(levers: Sequence[str]) -> tuple[str, ...]:
@@ -282,16 +285,25 @@ def train(
         say(f"calibrating with {folds} folds: a category has only {fewest} training sentences")
         config = replace(config, calibration_folds=folds)
     say(f"fitting on {len(x_train)} sentences")
-    settings = {key: value for key, value in asdict(config).items() if key != "levers"}
+    settings = {
+        key: value
+        for key, value in asdict(config).items()
+        if key not in ("levers", "cross_validated_thresholds")
+    }
     estimator = make_estimator(**settings).fit(x_train, y_train)
-    held_out = cross_validated_probabilities(
-        [*x_train, *x_dev], np.vstack([y_train, y_dev]), [*train_groups, *dev_groups], settings
+    held_out = (
+        cross_validated_probabilities(
+            [*x_train, *x_dev], np.vstack([y_train, y_dev]), [*train_groups, *dev_groups], settings
+        )
+        if config.cross_validated_thresholds
+        else None
     )
     if held_out is not None:
         thresholds = choose_thresholds(np.vstack([y_train, y_dev]), held_out, SPAN_CATEGORIES)
         chosen_on = f"{THRESHOLD_FOLDS}-fold cross-validated predictions over the train and dev documents"
     else:
-        say("too few documents for cross-validated thresholds: choosing them on dev")
+        if config.cross_validated_thresholds:
+            say("too few documents for cross-validated thresholds: choosing them on dev")
         thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
         chosen_on = "dev"
     model = TrainedModel(
