@@ -24,7 +24,14 @@ from spacy.vocab import Vocab
 from classifier.pipeline.cues import CUES_KEY, CueKind
 from classifier.pipeline.tokenizer import doc_text
 
-__all__ = ["DocumentFeatures", "PageStance", "SentenceAnalyzer", "SentenceFeatures", "document_features"]
+__all__ = [
+    "ARGUMENT_CUE_KINDS",
+    "DocumentFeatures",
+    "PageStance",
+    "SentenceAnalyzer",
+    "SentenceFeatures",
+    "document_features",
+]
 
 #: Maps a page's terms (its words and cue kinds) to its stance token; see :mod:`classifier.model.page`.
 PageStance = Callable[[Sequence[str]], str]
@@ -149,28 +156,30 @@ _CONTEXT_CUES = frozenset(
 #: sentence, they let a linear model tell "2% of adults live with it" from "85% of our patients
 #: improve", embryonic from cord cells called pluripotent, a regulator's rule from an approval
 #: claim, a disease process from a cure, page furniture from a promise.
-_ARGUMENT_CUES = frozenset(
-    {
-        "CUE_ADULT_CELLS",
-        "CUE_PLURI_CELLS",
-        "CUE_PREVALENCE",
-        "CUE_OUTCOME",
-        "CUE_DISEASE_PROCESS",
-        "CUE_REG_RULE",
-        "CUE_REGULATOR",
-        "CUE_ETHICS",
-        "CUE_TEXTBOOK",
-        "CUE_FURNITURE",
-        "CUE_COMMERCE",
-        "CUE_NEGATION",
-        "CUE_HEDGE",
-        "CUE_DISCLOSURE",
-        "CUE_CRITIC",
-        "CUE_REPORTING",
-        "CUE_WE",
-        "CUE_YOU",
-    }
+#: The context cues that say what a claim is about: which cells, a prevalence or an outcome, a
+#: disease process, a regulator's rules, ethics review, textbook wording.
+ARGUMENT_CUE_KINDS = (
+    "CUE_ADULT_CELLS",
+    "CUE_PLURI_CELLS",
+    "CUE_PREVALENCE",
+    "CUE_OUTCOME",
+    "CUE_DISEASE_PROCESS",
+    "CUE_REG_RULE",
+    "CUE_ETHICS",
+    "CUE_TEXTBOOK",
 )
+_ARGUMENT_CUES = frozenset(ARGUMENT_CUE_KINDS) | {
+    "CUE_REGULATOR",
+    "CUE_FURNITURE",
+    "CUE_COMMERCE",
+    "CUE_NEGATION",
+    "CUE_HEDGE",
+    "CUE_DISCLOSURE",
+    "CUE_CRITIC",
+    "CUE_REPORTING",
+    "CUE_WE",
+    "CUE_YOU",
+}
 _NUMBER_CUES = ("CUE_PERCENT", "CUE_NUMBER")
 #: The category arguments of the real-world accuracy issue, as patterns over a sentence's cues:
 #: a feature fires when the sentence holds the claim cue, one of the ``present`` cues and none of

@@ -14,7 +14,7 @@ from spacy.tokens import Doc
 from classifier.corpus.schema import CorpusDocument, read_corpus
 from classifier.errors import CorpusError, Errors
 from classifier.model.estimator import make_estimator
-from classifier.model.features import PageStance, SentenceFeatures, document_features
+from classifier.model.features import ARGUMENT_CUE_KINDS, PageStance, SentenceFeatures, document_features
 from classifier.model.page import PageWeights, make_page_estimator, page_string, promotes, stance_of
 from classifier.model.persistence import save_model, update_card
 from classifier.model.weights import TrainedModel
@@ -38,17 +38,7 @@ LEVERS: dict[str, tuple[str, ...]] = {
     "page_crosses": ("PAGE_CAREFUL|", "PAGE_MIXED|", "PAGE_PROMO|"),
     "structure": ("LEAD_", "HEAD_", "CUE_ITEM", "CUE_HEADING"),
     "attribution": ("QUOTED_", "CUE_QUOTED", "PREV_", "CUE_CRITIC", "CUE_REGULATOR"),
-    "arguments": (
-        "ARG_",
-        "CUE_ADULT_CELLS",
-        "CUE_PLURI_CELLS",
-        "CUE_PREVALENCE",
-        "CUE_OUTCOME",
-        "CUE_DISEASE_PROCESS",
-        "CUE_REG_RULE",
-        "CUE_ETHICS",
-        "CUE_TEXTBOOK",
-    ),
+    "arguments": ("ARG_", *ARGUMENT_CUE_KINDS),
     "register": ("CUE_COMMERCE", "CUE_FURNITURE", "CUE_SOFT_BENEFIT", "CUE_EASE", "CUE_SOCIAL_PROOF"),
 }
 #: Folds of the out-of-fold page stances of the training documents.
