@@ -66,6 +66,7 @@ def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] 
     payload = {
         "estimator": model.estimator,
         "page": model.page,
+        "phrases": model.phrases,
         "categories": model.categories,
         "thresholds": model.thresholds,
     }
@@ -145,6 +146,7 @@ def load_model(directory: str | Path) -> tuple[TrainedModel, dict[str, Any]]:
         categories=list(payload["categories"]),
         thresholds=dict(payload["thresholds"]),
         page=payload.get("page"),
+        phrases=payload.get("phrases"),
     )
     return model, card
 

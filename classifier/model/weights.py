@@ -19,6 +19,7 @@ import numpy as np
 
 from classifier.model.linear import StackedLinear
 from classifier.model.page import PageWeights
+from classifier.model.phrases import PhraseWeights
 from classifier.model.vectors import SentenceIndexer
 
 if TYPE_CHECKING:
@@ -36,6 +37,8 @@ class TrainedModel:
     thresholds: dict[str, float]
     #: The page model (:mod:`classifier.model.page`) whose stance the sentence features carry, if any.
     page: Pipeline | None = None
+    #: The phrase model (:mod:`classifier.model.phrases`) that places a flag inside its sentence, if any.
+    phrases: PhraseWeights | None = None
 
 
 @dataclass
@@ -49,6 +52,8 @@ class ScoringWeights:
     #: categories x features: each feature's weight (mean over calibration folds) times its IDF.
     feature_weights: np.ndarray
     page: PageWeights | None = None
+    #: Places each flag's phrase; without it, the phrase grows around the strongest evidence.
+    phrases: PhraseWeights | None = None
 
     @classmethod
     def from_trained(cls, model: TrainedModel) -> ScoringWeights:
@@ -67,6 +72,7 @@ class ScoringWeights:
             linear=StackedLinear.from_estimator(model.estimator),
             feature_weights=category_weights(model.estimator) * indexer.idf[np.newaxis, :],
             page=PageWeights.from_estimator(model.page) if model.page is not None else None,
+            phrases=model.phrases,
         )
 
     def save(self, target: str | Path | BinaryIO) -> None:
@@ -88,6 +94,10 @@ class ScoringWeights:
             feature_weights=self.feature_weights,
             **{f"linear_{name}": array for name, array in self.linear.arrays().items()},
             **{f"page_{name}": array for name, array in (self.page.arrays() if self.page else {}).items()},
+            **{
+                f"phrase_{name}": array
+                for name, array in (self.phrases.arrays() if self.phrases else {}).items()
+            },
         )
 
     @classmethod
@@ -107,6 +117,9 @@ class ScoringWeights:
             page_arrays = {
                 name[len("page_") :]: arrays[name] for name in arrays.files if name.startswith("page_")
             }
+            phrase_arrays = {
+                name[len("phrase_") :]: arrays[name] for name in arrays.files if name.startswith("phrase_")
+            }
             return cls(
                 categories=list(config["categories"]),
                 thresholds={k: float(v) for k, v in config["thresholds"].items()},
@@ -114,4 +127,5 @@ class ScoringWeights:
                 linear=linear,
                 feature_weights=arrays["feature_weights"],
                 page=PageWeights.from_arrays(page_arrays) if page_arrays else None,
+                phrases=PhraseWeights.from_arrays(phrase_arrays) if phrase_arrays else None,
             )
