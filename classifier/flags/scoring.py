@@ -13,7 +13,7 @@ from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
 from classifier.flags.explanations import Qualifiers, describe_feature, explain
-from classifier.flags.phrases import Flag, locate_phrase
+from classifier.flags.phrases import Flag, locate_phrase, sentence_bounds
 from classifier.flags.report import Report, document_risk
 from classifier.model.features import DocumentFeatures, SentenceFeatures, document_features
 from classifier.model.vectors import IndexedBatch, SparseRows
@@ -214,8 +214,8 @@ class Scorer:
             first_token, last_token = whole
         start, end = original_offsets(doc, *edges.characters(first_token, last_token))
         if sentence_index not in sentence_offsets:
-            trimmed = edges.characters(*edges.trim(*whole))
-            sentence_offsets[sentence_index] = original_offsets(doc, *trimmed)
+            s_range = original_offsets(doc, sentence.sentence.start_char, sentence.sentence.end_char)
+            sentence_offsets[sentence_index] = sentence_bounds(source, *s_range)
         s_start, s_end = sentence_offsets[sentence_index]
         following = features[sentence_index + 1] if sentence_index + 1 < len(features) else None
         flag = Flag(
