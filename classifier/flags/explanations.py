@@ -119,7 +119,9 @@ class Qualifiers:
     ``negations`` from the sentence. ``claim_words`` are the texts of the
     category's cue words in the sentence outside any negation scope,
     ``negated_claim_words`` those inside one: a negation "reverses" a claim
-    only when it covers one of them. ``cues`` are the sentence's cue kinds
+    only when it covers one of them. ``negated_phrases`` are the words inside
+    each negation scope: where negating is itself the claim ("no side
+    effects"), they are what is denied. ``cues`` are the sentence's cue kinds
     (``CUE_PERCENT``, ``CUE_ADULT_CELLS`` ...) and ``words`` its lower-case
     lemmas and its lower-case text; both select the sub-pattern.
     """
@@ -129,6 +131,7 @@ class Qualifiers:
     sources: list[str] = field(default_factory=list)
     claim_words: list[str] = field(default_factory=list)
     negated_claim_words: list[str] = field(default_factory=list)
+    negated_phrases: list[str] = field(default_factory=list)
     cues: frozenset[str] = frozenset()
     words: frozenset[str] = frozenset()
     text: str = ""
@@ -254,12 +257,13 @@ def qualifier_sentences(pattern: Pattern, qualifiers: Qualifiers) -> dict[str, s
     what is missing and what it would take. In that order."""
     phrases = _table()[0]
     parts = {}
-    if qualifiers.negated_claim_words:
+    if pattern.negation == "claim" and pattern.negation_claim:
+        denied = qualifiers.negated_claim_words or qualifiers.negated_phrases
+        if denied:
+            parts["negation"] = pattern.negation_claim.format(negated=_quote(denied))
+    elif pattern.negation == "reverses" and qualifiers.negated_claim_words:
         negated = _quote(qualifiers.negated_claim_words)
-        if pattern.negation == "claim" and pattern.negation_claim:
-            parts["negation"] = pattern.negation_claim.format(negated=negated)
-        elif pattern.negation == "reverses":
-            parts["negation"] = phrases["negation_reverses"].format(negated=negated)
+        parts["negation"] = phrases["negation_reverses"].format(negated=negated)
     if qualifiers.hedges:
         parts["hedge"] = phrases["hedge"].format(hedge=_quote(qualifiers.hedges))
     if qualifiers.sources:

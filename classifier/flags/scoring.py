@@ -320,7 +320,8 @@ def _qualifiers(
 ) -> Qualifiers:
     """What the sentence's cues say about its ``category`` claim: hedges and sources of the
     sentence and the next one, its negations, and the category's cue words inside and outside
-    a negation scope (a word is negated when the features prefixed it, as the model saw it)."""
+    a negation scope, and the words of each scope (a word is negated when the features prefixed
+    it, as the model saw it)."""
     hedges = list(sentence.hedges) + list(following.hedges if following else ())
     sources = list(sentence.sources) + list(following.sources if following else ())
     positions = {token: i for i, token in enumerate(sentence.word_tokens)}
@@ -334,6 +335,15 @@ def _qualifiers(
             (negated if inside else claim).append(text)
             run = []
         run.append(token)
+    scopes: list[list[int]] = []  # runs of consecutive negated words, as token positions
+    previous = -2
+    for index, (word, token) in enumerate(zip(sentence.words, sentence.word_tokens, strict=True)):
+        if word.startswith(NEGATED_PREFIX):
+            if scopes and previous == index - 1:
+                scopes[-1].append(token)
+            else:
+                scopes.append([token])
+            previous = index
     words = frozenset(word.removeprefix(NEGATED_PREFIX) for word in sentence.words)
     return Qualifiers(
         hedges=hedges,
@@ -341,6 +351,7 @@ def _qualifiers(
         sources=sources,
         claim_words=claim,
         negated_claim_words=negated,
+        negated_phrases=[doc[scope[0] : scope[-1] + 1].text for scope in scopes],
         cues=frozenset(sentence.cues),
         words=words,
         text=sentence.sentence.text,
