@@ -163,7 +163,7 @@ def test_explanation_agrees_with_the_sentence_qualifiers(category: str, pattern)
             "absolute_safety",
             ["side-effects"],
             [],
-            ["side-effects"],
+            ["side"],
             id="no-side-effects",
         ),
         pytest.param(
