@@ -51,6 +51,8 @@ class Errors:
         "`python -m spacy download {name}` on a machine with internet access) or leave "
         "`spacy_model` unset to use the built-in blank English pipeline."
     )
+    E015 = "Unknown explanation mode '{value}'. Expected one of: {allowed}."
+    E016 = "min_confidence must be a number in [0, 1], got {value}."
 
 
 class ClassifierError(Exception):

@@ -114,7 +114,11 @@ class CsvWriter(Writer):
 
 
 class TextWriter(Writer):
-    """A readable report: each document's risk, then each flag with its explanation."""
+    """A readable report: each document's risk, then each flag with its explanation.
+
+    A flag's severity (its category's) and its confidence (the model's calibrated
+    probability) are shown apart: "high-severity category · confidence 0.62".
+    """
 
     width = 100
 
@@ -130,7 +134,10 @@ class TextWriter(Writer):
             lines.append(f"   risk {item['risk']:.2f}, {len(item['flags'])} flag(s){source}")
         for flag in item["flags"]:
             where = f'"{flag["text"]}"' if flag["text"] else "(whole document)"
-            lines.append(f"   - {flag['category']} [{flag['severity']}, score {flag['score']:.2f}] {where}")
+            lines.append(
+                f"   - {flag['category']} · {flag['severity']}-severity category · "
+                f"confidence {flag['score']:.2f}: {where}"
+            )
             if flag["sentence"]:
                 lines.append(self._wrap(f"in: {flag['sentence']}", "       "))
             lines.append(self._wrap(f"why: {flag['explanation']}", "       "))
