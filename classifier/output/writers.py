@@ -102,6 +102,7 @@ class Output:
             return
         self.stream.close()
         if self.name == "html" and complete and self.path is not None:
-            records = [json.loads(line) for line in self.target.read_text("utf-8").splitlines()]
-            write_atomic(self.path, render_html(records).encode("utf-8"))
+            with self.target.open(encoding="utf-8") as lines:
+                page = render_html(json.loads(line) for line in lines)
+            write_atomic(self.path, page.encode("utf-8"))
             self.target.unlink()
