@@ -125,7 +125,7 @@
   });
   document.addEventListener("keydown", function (event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
-    var typing = event.target.matches("input, textarea, select");
+    var typing = event.target instanceof Element && event.target.matches("textarea, select, input[type=text]");
     if (event.key === "Escape") {
       if (document.activeElement === panel && current) { current.focus(); } else { reset(); }
       return;
