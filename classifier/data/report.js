@@ -25,7 +25,7 @@
   function isShown(flag) { return !flag.classList.contains("off"); }
   function reachable(flag) { return isShown(flag) && !flag.closest("details.doc").hidden; }
 
-  function apply() {
+  function apply(remember) {
     var cats = checked(catBoxes), sevs = checked(sevBoxes), min = parseFloat(minBox.value);
     var shown = 0;
     minOut.textContent = min.toFixed(2);
@@ -46,12 +46,13 @@
     var state = "filter:cat=" + catBoxes.filter(function (b) { return b.checked; }).map(function (b) {
       return b.value; }).join(",") + ";sev=" + sevBoxes.filter(function (b) { return b.checked; }).map(
       function (b) { return b.value; }).join(",") + ";min=" + min.toFixed(2) + (hideEmpty.checked ? ";hide" : "");
-    if (history.replaceState) { history.replaceState(null, "", "#" + state); }
+    if (remember !== false && history.replaceState) { history.replaceState(null, "", "#" + state); }
   }
 
   function restore() {
     var hash = decodeURIComponent(location.hash.slice(1));
-    if (hash.indexOf("filter:") !== 0) { return; }
+    if (/^flag-[0-9]+$/.test(hash) && document.getElementById(hash)) { return document.getElementById(hash); }
+    if (hash.indexOf("filter:") !== 0) { return null; }
     hash.slice(7).split(";").forEach(function (part) {
       var kv = part.split("="), values = (kv[1] || "").split(",");
       if (kv[0] === "cat") { catBoxes.forEach(function (b) { b.checked = values.indexOf(b.value) >= 0; }); }
@@ -59,6 +60,7 @@
       if (kv[0] === "min" && !isNaN(parseFloat(kv[1]))) { minBox.value = kv[1]; }
       if (kv[0] === "hide") { hideEmpty.checked = true; }
     });
+    return null;
   }
 
   function select(flag, focus) {
@@ -117,8 +119,10 @@
       if (first) { select(first, true); }
     });
   });
-  catBoxes.concat(sevBoxes, [hideEmpty]).forEach(function (b) { b.addEventListener("change", apply); });
-  minBox.addEventListener("input", apply);
+  catBoxes.concat(sevBoxes, [hideEmpty]).forEach(function (b) {
+    b.addEventListener("change", function () { apply(); });
+  });
+  minBox.addEventListener("input", function () { apply(); });
   document.getElementById("reset").addEventListener("click", reset);
   document.getElementById("only-flagged").addEventListener("click", function () {
     docs.forEach(function (doc) { doc.open = doc.querySelectorAll(".flag:not(.off)").length > 0; });
@@ -140,7 +144,8 @@
       if (!doc.open) { doc.querySelector("summary").focus(); }
     }
   });
-  restore();
-  apply();
+  var target = restore();
+  apply(false);
+  if (target) { select(target, true); }
   root.setAttribute("data-js", "ready");
 })();

@@ -356,6 +356,10 @@ def render_html(
 <h1>{_esc(title)}</h1>
 <p class="muted">{len(items)} input(s), {flagged} flagged, {errors} could not be read.
 <span id="count">{page.number} flag(s)</span>.</p>
+<h2 id="selected">Selected flag</h2>
+<section id="panel" tabindex="-1" aria-live="polite"><p class="muted">Click a highlight, Tab to it, or press
+<kbd>j</kbd>, to see why it was flagged.</p></section>
+<template id="panel-empty"><p class="muted">No flag selected.</p></template>
 <fieldset><legend>Severity of the category</legend>{severities}</fieldset>
 <fieldset><legend>Minimum confidence</legend><input type="range" id="min" min="0" max="1" step="0.05"
 value="0" aria-label="minimum confidence"> <output id="min-out" for="min">0.00</output></fieldset>
@@ -364,10 +368,6 @@ value="0" aria-label="minimum confidence"> <output id="min-out" for="min">0.00</
 <label><input type="checkbox" id="hide-empty"> hide documents without a shown flag</label><br>
 <button type="button" id="reset">Show all flags</button> <button type="button" id="only-flagged">Open only
 documents with shown flags</button></fieldset>
-<h2>Selected flag</h2>
-<section id="panel" tabindex="-1" aria-live="polite"><p class="muted">Click a highlight, Tab to it, or press
-<kbd>j</kbd>, to see why it was flagged.</p></section>
-<template id="panel-empty"><p class="muted">No flag selected.</p></template>
 <h2>Keys</h2>
 <ul class="keys"><li><kbd>j</kbd> or <kbd>n</kbd>: next flag; <kbd>k</kbd> or <kbd>p</kbd>: previous flag
 (shown flags only, across documents)</li>
