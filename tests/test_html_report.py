@@ -202,6 +202,9 @@ def test_past_the_page_budget_documents_list_their_flags() -> None:
     assert "the flags are listed" in content
 
 
+# How the page shows control characters: a visible stand-in for each, so offsets hold.
+VISIBLE = {c: 0x2400 + c for c in range(0x20) if c not in (9, 10, 13)} | {0x7F: 0x2421, 0x85: 0xFFFD}
+
 HOSTILE = [
     "<script>alert(1)</script>",
     '"><img src=x onerror=alert(2)>',
@@ -244,9 +247,29 @@ def test_everything_from_inputs_is_escaped(hostile: str) -> None:
     assert [(t, sorted(a)) for t, a in page.tags] == [(t, sorted(a)) for t, a in plain.tags]
     assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]", content)
     # The text itself is shown, control characters as visible stand-ins, one for one.
-    visible = {c: 0x2400 + c for c in range(0x20) if c not in (9, 10, 13)} | {0x7F: 0x2421, 0x85: 0xFFFD}
+    visible = VISIBLE
     assert next(iter(page.text.values())) == text.translate(visible)
     assert page.pieces["1"] == text[text.index(hostile) : text.index("cure") + 11].translate(visible)
+
+
+@pytest.mark.parametrize("separator", ["\u2028", "\u2029", "\x85", "\x1c"], ids=repr)
+def test_an_interrupted_html_run_with_line_separators_in_its_text_resumes(
+    tmp_path: Path, separator: str
+) -> None:
+    from classifier.output.writers import Output
+
+    text = f"Our stem cells cure autism.{separator}No side effects."
+    out = tmp_path / "report.html"
+    first = Output(out, "html")
+    first.write(_record("a.txt", text, []))
+    first.close(complete=False)
+    again = Output(out, "html", resume=True)
+    assert again.done == {"a.txt": 1}
+    again.write(_record("b.txt", TEXT, []))
+    again.close(complete=True)
+    assert sorted(parse(out.read_text(encoding="utf-8")).text.values()) == sorted(
+        [text.translate(VISIBLE), TEXT]
+    )
 
 
 def _records(output: str) -> list[dict]:
