@@ -20,6 +20,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import html
+import re
 from collections import Counter
 from collections.abc import Iterable
 from functools import cache
@@ -45,9 +46,13 @@ _VISIBLE = {code: 0x2400 + code for code in range(0x20) if code not in (0x09, 0x
 _VISIBLE.update({0x7F: 0x2421, **{code: 0xFFFD for code in range(0x80, 0xA0)}})
 
 
+_CONTROL = re.compile("[" + "".join(re.escape(chr(code)) for code in _VISIBLE) + "]")
+
+
 def _esc(value: object) -> str:
     """``value`` as HTML text or attribute value: escaped, control characters made visible."""
-    return html.escape(str(value).translate(_VISIBLE), quote=True)
+    text = _CONTROL.sub(lambda found: chr(_VISIBLE[ord(found.group())]), str(value))
+    return html.escape(text, quote=True)
 
 
 def document_passages(
