@@ -258,6 +258,9 @@ class _Page:
             flags.append((self.number, flag))
         path = item["path"]
         source = " · text extracted from HTML" if item.get("extracted_from_html") else ""
+        if item.get("error"):
+            source += ' · <span class="error">could not be read</span>'
+
         out = [
             f'<details class="doc" id="doc-{index}"{" open" if flags else ""}><summary>'
             f"{_risk_badge(item['risk'])} {_esc(path)} "
