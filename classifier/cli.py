@@ -153,7 +153,7 @@ def score(
         progress = tqdm(total=len(todo), unit="file", file=sys.stderr, dynamic_ncols=True)
     complete = False
     try:
-        for item in score_inputs(loaded, todo, jobs=jobs):
+        for item in score_inputs(loaded, todo, jobs=jobs, keep_text=name == "html"):
             target.write(item)
             summary.add(item)
             if progress is not None:
