@@ -72,7 +72,7 @@ class Errors:
     E053 = "Cannot write the output '{path}': {detail}.{kept} Fix the cause, then run again{resume}."
     E054 = (
         "A worker process stopped before finishing its inputs ({detail}); the run cannot finish. "
-        "Run again, with fewer --jobs if memory is short{resume}."
+        "Run again, with fewer --jobs if memory is short."
     )
 
 

@@ -13,7 +13,6 @@ import sys
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 __all__ = [
     "MAX_BYTES",
