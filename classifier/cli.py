@@ -155,6 +155,8 @@ def score(
             raise _fail(f"cannot read --from-file {from_file}: {error.strerror}") from error
     if not given:
         raise _fail("no inputs: give PATH arguments or --from-file LIST")
+    if output is not None and output.is_dir():
+        raise _fail(f"-o {output} is a directory; give the file to write, e.g. -o {output / 'report.jsonl'}")
     found = list(discover(given, include=include or (), exclude=exclude or ()))
     if output is not None:
         # The output, and the files a run keeps beside it, are never read as inputs.

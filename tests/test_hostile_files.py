@@ -138,6 +138,13 @@ def test_an_output_that_is_an_input_is_refused(tmp_path: Path, name: str) -> Non
     assert sorted(p.name for p in tmp_path.iterdir()) == [name]
 
 
+def test_an_output_that_is_a_directory_is_refused_before_scoring(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text(PROMO, encoding="utf-8")
+    result = run("score", str(tmp_path / "a.txt"), "-o", str(tmp_path))
+    assert result.exit_code == 2 and "is a directory" in result.output
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt"]
+
+
 def test_an_output_that_is_an_input_through_a_link_is_refused(tmp_path: Path) -> None:
     source = tmp_path / "x.txt"
     source.write_text(PROMO, encoding="utf-8")
