@@ -2,7 +2,10 @@
 
 A flag is data; this module and ``html_report`` are the only places that turn it into output.
 Every writer emits each record whole, with one write to an unbuffered file,
-so a run that is stopped leaves only complete records behind.
+so a run that is stopped leaves only complete records behind. No text from
+an input can break a record or act on its reader: JSON escapes every line
+separator, CSV cells that a spreadsheet would run as a formula get a leading
+apostrophe, and the text report escapes control characters.
 """
 
 from __future__ import annotations
@@ -10,15 +13,26 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import textwrap
-from typing import IO, Any
+from typing import Any, Protocol
 
 from classifier.errors import Errors, InputError
 from classifier.flags.report import Report
 from classifier.output.html_report import document_passages, render_html
-from classifier.read.inputs import InputText
+from classifier.read.inputs import InputText, display_path
 
-__all__ = ["FORMATS", "Writer", "make_writer", "record", "render_html"]
+__all__ = [
+    "FORMATS",
+    "Sink",
+    "Writer",
+    "dumps_record",
+    "make_writer",
+    "neutralise_cell",
+    "printable",
+    "record",
+    "render_html",
+]
 
 FORMATS = ("jsonl", "csv", "text", "html")
 CSV_COLUMNS = (
@@ -40,20 +54,58 @@ CSV_COLUMNS = (
 )
 
 
+#: Characters escaped in the text report: C0 and C1 controls (ESC among them), DEL,
+#: line and paragraph separators, and the bidirectional controls that reorder what is shown.
+_OTHER_CONTROLS = "\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069"
+_UNPRINTABLE = {
+    True: re.compile(f"[\x00-\x1f{_OTHER_CONTROLS}]"),
+    False: re.compile(f"[\x00-\x08\x0b-\x1f{_OTHER_CONTROLS}]"),
+}
+#: JSON leaves these raw inside strings, but many line readers (``str.splitlines``) end a line at them.
+_JSON_LINE_BREAKS = re.compile("[\x85\u2028\u2029]")
+#: A spreadsheet runs a cell that begins with one of these as a formula (OWASP, CSV injection).
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def printable(text: str, *, single_line: bool = True) -> str:
+    """``text`` with control characters written as escapes (``\\x1b``, ``\\u202e``).
+
+    ``single_line=False`` keeps line breaks and tabs.
+    """
+    return _UNPRINTABLE[single_line].sub(
+        lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100 else f"\\u{ord(m[0]):04x}", text
+    )
+
+
+def neutralise_cell(value: object) -> object:
+    """A CSV cell that cannot run as a formula: text beginning with ``= + - @``, a tab or a
+    carriage return gets a leading apostrophe; other values are returned as they are."""
+    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def dumps_record(item: dict[str, Any]) -> str:
+    """One JSON Lines record: a single line whatever the text holds (U+2028, U+0085 escaped)."""
+    line = json.dumps(item, ensure_ascii=False)
+    return _JSON_LINE_BREAKS.sub(lambda m: f"\\u{ord(m[0]):04x}", line)
+
+
 def record(item: InputText, report: Report | None, *, keep_text: bool = False) -> dict[str, Any]:
     """The output record of one input.
 
     ``{"path", "risk", "flags", "error", "encoding", "extracted_from_html"}``;
     when ``extracted_from_html`` is true, offsets refer to the extracted text.
+    File name bytes that are not UTF-8 show as U+FFFD in ``path`` and ``error``.
     ``keep_text`` adds ``"document"``, the text the HTML report shows
     (:func:`~classifier.output.html_report.document_passages`); no other format has it.
     """
     flags = [f.to_dict() for f in report.flags] if report is not None else []
     result = {
-        "path": item.path,
+        "path": display_path(item.path),
         "risk": report.risk if report is not None else None,
         "flags": flags,
-        "error": item.error,
+        "error": display_path(item.error) if item.error else item.error,
         "encoding": item.encoding,
         "extracted_from_html": item.extracted_from_html,
     }
@@ -62,17 +114,30 @@ def record(item: InputText, report: Report | None, *, keep_text: bool = False) -
     return result
 
 
+class Sink(Protocol):
+    """A binary stream a writer writes to: a raw file or standard output."""
+
+    def write(self, data: bytes | memoryview, /) -> int | None: ...
+
+    def flush(self) -> None: ...
+
+
 class Writer:
     """Base writer: ``write`` one record, ``close`` at the end. ``stream`` is binary."""
 
-    def __init__(self, stream: IO[bytes], *, header: bool = True) -> None:
+    def __init__(self, stream: Sink, *, header: bool = True) -> None:
         self.stream = stream
+
+    @staticmethod
+    def key(path: str) -> str:
+        """How ``path`` (as found) appears in this writer's output, to recognise records read back."""
+        return display_path(path)
 
     def render(self, item: dict[str, Any]) -> str:
         raise NotImplementedError
 
     def write(self, item: dict[str, Any]) -> None:
-        data = self.render(item).encode("utf-8")
+        data = self.render(item).encode("utf-8", errors="replace")
         view = memoryview(data)
         while view:
             written = self.stream.write(view)
@@ -85,34 +150,39 @@ class Writer:
 
 class JsonlWriter(Writer):
     def render(self, item: dict[str, Any]) -> str:
-        return json.dumps(item, ensure_ascii=False) + "\n"
+        return dumps_record(item) + "\n"
 
 
 class CsvWriter(Writer):
-    """One row per flag; an input without flags (or with an error) gets one row with empty flag columns."""
+    """One row per flag; an input without flags (or with an error) gets one row with empty flag columns.
 
-    def __init__(self, stream: IO[bytes], *, header: bool = True) -> None:
+    Cells that a spreadsheet would run as a formula get a leading apostrophe.
+    """
+
+    def __init__(self, stream: Sink, *, header: bool = True) -> None:
         super().__init__(stream)
         if header:
             buffer = io.StringIO()
             csv.writer(buffer).writerow(CSV_COLUMNS)
             stream.write(buffer.getvalue().encode("utf-8"))
 
+    @staticmethod
+    def key(path: str) -> str:
+        return str(neutralise_cell(display_path(path)))
+
+    @staticmethod
+    def _row(base: dict[str, Any], flag: dict[str, Any]) -> dict[str, Any]:
+        row = {**base, **{k: flag[k] for k in CSV_COLUMNS if k in flag}}
+        row["evidence"] = "; ".join(flag["evidence"])
+        return row
+
     def render(self, item: dict[str, Any]) -> str:
         buffer = io.StringIO()
         writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS)
         base = {k: item[k] for k in ("path", "risk", "encoding", "extracted_from_html")}
         base["error"] = item["error"] or ""
-        if not item["flags"]:
-            writer.writerow(base)
-        for flag in item["flags"]:
-            writer.writerow(
-                {
-                    **base,
-                    **{k: flag[k] for k in CSV_COLUMNS if k in flag},
-                    "evidence": "; ".join(flag["evidence"]),
-                }
-            )
+        for row in [self._row(base, flag) for flag in item["flags"]] or [base]:
+            writer.writerow({k: neutralise_cell(v) for k, v in row.items()})
         return buffer.getvalue()
 
 
@@ -121,22 +191,31 @@ class TextWriter(Writer):
 
     A flag's severity (its category's) and its confidence (the model's calibrated
     probability) are shown apart: "high-severity category · confidence 0.62".
+    Control characters from the inputs (terminal escapes among them) are shown
+    as escapes, so the report is safe to print to a terminal; each record ends
+    with a blank line and starts with ``== PATH``, the only line that does.
     """
 
     width = 100
 
+    @staticmethod
+    def key(path: str) -> str:
+        return printable(display_path(path))
+
     def _wrap(self, text: str, indent: str) -> str:
-        return textwrap.fill(text, self.width, initial_indent=indent, subsequent_indent=indent)
+        return textwrap.fill(
+            printable(text, single_line=False), self.width, initial_indent=indent, subsequent_indent=indent
+        )
 
     def render(self, item: dict[str, Any]) -> str:
-        lines = [f"== {item['path']}"]
+        lines = [f"== {printable(item['path'])}"]
         if item["error"]:
-            lines.append(f"   ERROR: {item['error']}")
+            lines.append(f"   ERROR: {printable(item['error'])}")
         else:
             source = ", text extracted from HTML" if item["extracted_from_html"] else ""
             lines.append(f"   risk {item['risk']:.2f}, {len(item['flags'])} flag(s){source}")
         for flag in item["flags"]:
-            where = f'"{flag["text"]}"' if flag["text"] else "(whole document)"
+            where = f'"{printable(flag["text"])}"' if flag["text"] else "(whole document)"
             lines.append(
                 f"   - {flag['category']} · {flag['severity']}-severity category · "
                 f"confidence {flag['score']:.2f}: {where}"
@@ -148,7 +227,7 @@ class TextWriter(Writer):
         return "\n".join(lines) + "\n\n"
 
 
-def make_writer(name: str, stream: IO[bytes], *, header: bool = True) -> Writer:
+def make_writer(name: str, stream: Sink, *, header: bool = True) -> Writer:
     """The streaming writer for ``name`` (jsonl, csv or text); ``header=False`` when appending."""
     writers: dict[str, type[Writer]] = {"jsonl": JsonlWriter, "csv": CsvWriter, "text": TextWriter}
     if name not in writers:
