@@ -28,11 +28,20 @@ class Model:
     #: Texts longer than this many characters are scored in pieces.
     piece_size: int = 100_000
 
-    def __init__(self, nlp: Language, *, path: str, threshold: float | None, spacy_model: str | None) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        *,
+        path: str,
+        threshold: float | None,
+        spacy_model: str | None,
+        trust: bool = False,
+    ) -> None:
         self.nlp = nlp
         self.path = path
         self.threshold = threshold
         self.spacy_model = spacy_model
+        self.trust = trust
 
     @property
     def card(self) -> dict[str, Any]:
@@ -87,7 +96,9 @@ class Model:
 
     def loader(self) -> Callable[[], Model]:
         """A picklable function that loads this same model again (for worker processes)."""
-        return partial(load, self.path or None, threshold=self.threshold, spacy_model=self.spacy_model)
+        return partial(
+            load, self.path or None, threshold=self.threshold, spacy_model=self.spacy_model, trust=self.trust
+        )
 
     def _score_parallel(self, texts: Iterator[str], n_jobs: int, batch_size: int) -> Iterator[Report]:
         from classifier.run.parallel import ordered_map
@@ -134,8 +145,14 @@ def load(
     *,
     threshold: float | None = None,
     spacy_model: str | None = None,
+    trust: bool = False,
 ) -> Model:
     """Load a model directory (default: the model bundled with the package).
+
+    A model directory runs no code: it holds only arrays and JSON, and every
+    file must match the sha256 its card records. A card that is not pinned
+    (the bundled model's is; see ``classifier model pin``) is refused with
+    :class:`~classifier.errors.UntrustedModelError` unless ``trust`` is true.
 
     Parameters
     ----------
@@ -147,9 +164,12 @@ def load(
     spacy_model
         An installed spaCy pipeline (e.g. ``"en_core_web_sm"``) to preprocess
         with, instead of the built-in blank English one.
+    trust
+        Load a model whose card is not pinned, such as one you trained
+        yourself. Check first what it changes with ``classifier model verify DIR``.
     """
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError(Errors.E013.format(value=threshold))
     nlp = build_pipeline(spacy_model)
-    nlp.add_pipe("clinic_claims", config={"model": str(path or ""), "threshold": threshold})
-    return Model(nlp, path=str(path or ""), threshold=threshold, spacy_model=spacy_model)
+    nlp.add_pipe("clinic_claims", config={"model": str(path or ""), "threshold": threshold, "trust": trust})
+    return Model(nlp, path=str(path or ""), threshold=threshold, spacy_model=spacy_model, trust=trust)

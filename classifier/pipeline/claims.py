@@ -32,6 +32,7 @@ class ClinicClaims:
         spans_key: str = SPANS_KEY,
         threshold: float | None = None,
         batch_size: int = 64,
+        trust: bool = False,
     ) -> None:
         from classifier.flags.scoring import Scorer
         from classifier.model.persistence import load_weights
@@ -43,7 +44,7 @@ class ClinicClaims:
         self.batch_size = batch_size
         self.vocab = nlp.vocab
         self.model_path = model or str(default_model_path())
-        weights, self.card = load_weights(self.model_path)
+        weights, self.card = load_weights(self.model_path, trust=trust)
         self.scorer = Scorer(weights, threshold=threshold)
         self._preprocess: Language | None = None
 
@@ -92,13 +93,23 @@ def default_model_path() -> object:
 
 @Language.factory(
     "clinic_claims",
-    default_config={"model": "", "spans_key": SPANS_KEY, "threshold": None, "batch_size": 64},
+    default_config={"model": "", "spans_key": SPANS_KEY, "threshold": None, "batch_size": 64, "trust": False},
     assigns=["doc.spans", f"doc._.{REPORT_EXTENSION}"],
 )
 def make_claims(
-    nlp: Language, name: str, *, model: str, spans_key: str, threshold: float | None, batch_size: int
+    nlp: Language,
+    name: str,
+    *,
+    model: str,
+    spans_key: str,
+    threshold: float | None,
+    batch_size: int,
+    trust: bool,
 ) -> ClinicClaims:
-    """Factory for ``nlp.add_pipe("clinic_claims", config={"model": "models/x"})``."""
+    """Factory for ``nlp.add_pipe("clinic_claims", config={"model": "models/x"})``.
+
+    ``trust``: load a model whose card is not pinned (see :func:`classifier.load`).
+    """
     return ClinicClaims(
-        nlp, name, model=model, spans_key=spans_key, threshold=threshold, batch_size=batch_size
+        nlp, name, model=model, spans_key=spans_key, threshold=threshold, batch_size=batch_size, trust=trust
     )
