@@ -243,6 +243,13 @@ def test_a_pinned_card_loads_without_trust(tiny_copy: Path, trust_file: Path) ->
     assert pins.BUNDLED_LABEL in pins.pinned().values()
 
 
+def test_worker_processes_load_the_model_with_the_same_trust(tiny_model_dir: Path) -> None:
+    # --jobs N without fork: each worker loads the model again through Model.loader().
+    model = classifier.load(tiny_model_dir, trust=True)
+    again = model.loader()()
+    assert again.trust and again.score(TEXT) == model.score(TEXT)
+
+
 def test_pin_refuses_a_damaged_model(tiny_copy: Path, trust_file: Path) -> None:
     before = trust_file.read_bytes()
     (tiny_copy / SCORING_FILE).write_bytes(b"garbage")
