@@ -104,6 +104,12 @@ def score(
         str | None, typer.Option(help="An installed spaCy pipeline to preprocess with, e.g. en_core_web_sm.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    explain: Annotated[
+        str, typer.Option(help="short (at most 300 characters) or full (with the fact and its source).")
+    ] = "short",
+    min_confidence: Annotated[
+        float | None, typer.Option(help="Leave out flags with a confidence (score) below this, in [0, 1].")
+    ] = None,
 ) -> None:
     """Score texts and write one record per input (exit 1 if any input could not be read)."""
     import classifier
@@ -115,6 +121,10 @@ def score(
         raise _fail(f"unknown format '{name}'; expected one of: {', '.join(FORMATS)}")
     if threshold is not None and not 0 <= threshold <= 1:
         raise _fail(f"--threshold must be in [0, 1], got {threshold}")
+    if explain not in ("short", "full"):
+        raise _fail(f"--explain must be short or full, got '{explain}'")
+    if min_confidence is not None and not 0 <= min_confidence <= 1:
+        raise _fail(f"--min-confidence must be in [0, 1], got {min_confidence}")
     given = list(paths or [])
     if from_file is not None:
         try:
@@ -125,7 +135,14 @@ def score(
     if not given:
         raise _fail("no inputs: give PATH arguments or --from-file LIST")
     try:
-        loaded = classifier.load(model, threshold=threshold, spacy_model=spacy_model, trust=trust_model)
+        loaded = classifier.load(
+            model,
+            threshold=threshold,
+            spacy_model=spacy_model,
+            explain=explain,
+            min_confidence=min_confidence,
+            trust=trust_model,
+        )
         target = Output(output, name, resume=resume)
     except ClassifierError as error:
         raise _fail(str(error)) from error
@@ -148,7 +165,7 @@ def score(
         progress = tqdm(total=len(todo), unit="file", file=sys.stderr, dynamic_ncols=True)
     complete = False
     try:
-        for item in score_inputs(loaded, todo, jobs=jobs):
+        for item in score_inputs(loaded, todo, jobs=jobs, keep_text=name == "html"):
             target.write(item)
             summary.add(item)
             if progress is not None:

@@ -55,6 +55,8 @@ class Errors:
         "`python -m spacy download {name}` on a machine with internet access) or leave "
         "`spacy_model` unset to use the built-in blank English pipeline."
     )
+    E015 = "Unknown explanation mode '{value}'. Expected one of: {allowed}."
+    E016 = "min_confidence must be a number in [0, 1], got {value}."
     E030 = (
         "The model file '{path}' is not usable: {detail}. Restore the original file or retrain the "
         "model with `classifier train`."

@@ -1,6 +1,6 @@
-"""Rendering records: JSON Lines, CSV, a plain-text report and an HTML report.
+"""Rendering records: JSON Lines, CSV and a plain-text report (the HTML report is in ``html_report``).
 
-A flag is data; this module is the only place that turns it into output.
+A flag is data; this module and ``html_report`` are the only places that turn it into output.
 Every writer emits each record whole, with one write to an unbuffered file,
 so a run that is stopped leaves only complete records behind.
 """
@@ -8,18 +8,15 @@ so a run that is stopped leaves only complete records behind.
 from __future__ import annotations
 
 import csv
-import html
 import io
 import json
 import textwrap
-from collections import Counter
-from collections.abc import Iterable
 from typing import IO, Any
 
 from classifier.errors import Errors, InputError
 from classifier.flags.report import Report
+from classifier.output.html_report import document_passages, render_html
 from classifier.read.inputs import InputText
-from classifier.taxonomy import all_categories
 
 __all__ = ["FORMATS", "Writer", "make_writer", "record", "render_html"]
 
@@ -43,20 +40,26 @@ CSV_COLUMNS = (
 )
 
 
-def record(item: InputText, report: Report | None) -> dict[str, Any]:
+def record(item: InputText, report: Report | None, *, keep_text: bool = False) -> dict[str, Any]:
     """The output record of one input.
 
     ``{"path", "risk", "flags", "error", "encoding", "extracted_from_html"}``;
     when ``extracted_from_html`` is true, offsets refer to the extracted text.
+    ``keep_text`` adds ``"document"``, the text the HTML report shows
+    (:func:`~classifier.output.html_report.document_passages`); no other format has it.
     """
-    return {
+    flags = [f.to_dict() for f in report.flags] if report is not None else []
+    result = {
         "path": item.path,
         "risk": report.risk if report is not None else None,
-        "flags": [f.to_dict() for f in report.flags] if report is not None else [],
+        "flags": flags,
         "error": item.error,
         "encoding": item.encoding,
         "extracted_from_html": item.extracted_from_html,
     }
+    if keep_text and item.text is not None:
+        result["document"] = document_passages(item.text, flags)
+    return result
 
 
 class Writer:
@@ -114,7 +117,11 @@ class CsvWriter(Writer):
 
 
 class TextWriter(Writer):
-    """A readable report: each document's risk, then each flag with its explanation."""
+    """A readable report: each document's risk, then each flag with its explanation.
+
+    A flag's severity (its category's) and its confidence (the model's calibrated
+    probability) are shown apart: "high-severity category · confidence 0.62".
+    """
 
     width = 100
 
@@ -130,7 +137,10 @@ class TextWriter(Writer):
             lines.append(f"   risk {item['risk']:.2f}, {len(item['flags'])} flag(s){source}")
         for flag in item["flags"]:
             where = f'"{flag["text"]}"' if flag["text"] else "(whole document)"
-            lines.append(f"   - {flag['category']} [{flag['severity']}, score {flag['score']:.2f}] {where}")
+            lines.append(
+                f"   - {flag['category']} · {flag['severity']}-severity category · "
+                f"confidence {flag['score']:.2f}: {where}"
+            )
             if flag["sentence"]:
                 lines.append(self._wrap(f"in: {flag['sentence']}", "       "))
             lines.append(self._wrap(f"why: {flag['explanation']}", "       "))
@@ -144,86 +154,3 @@ def make_writer(name: str, stream: IO[bytes], *, header: bool = True) -> Writer:
     if name not in writers:
         raise InputError(Errors.E012.format(name=name, allowed=", ".join(FORMATS)))
     return writers[name](stream, header=header)
-
-
-_STYLE = """
-body{font-family:system-ui,sans-serif;margin:2rem auto;max-width:70rem;color:#222;line-height:1.45}
-h1{font-size:1.5rem}table{border-collapse:collapse;margin:1rem 0}
-td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left}
-.doc{border:1px solid #ddd;border-radius:6px;margin:1rem 0;padding:.5rem 1rem}
-.doc summary{cursor:pointer;font-weight:600}
-.risk{display:inline-block;min-width:3.5rem;padding:0 .4rem;border-radius:4px;color:#fff}
-.flag{margin:.6rem 0 .6rem 1rem;padding-left:.6rem;border-left:4px solid #bbb}.high{border-color:#c62828}
-.medium{border-color:#ef6c00}.low{border-color:#9e9d24}mark{background:#ffe082;padding:0 .1rem}
-.cat{font-family:monospace;font-weight:600}.why,.instead{margin:.2rem 0;font-size:.92rem}.error{color:#b71c1c}
-.muted{color:#666;font-size:.9rem}
-"""
-
-
-def _risk_badge(risk: float | None) -> str:
-    if risk is None:
-        return '<span class="risk" style="background:#777">n/a</span>'
-    hue = int(120 * (1 - risk))
-    return f'<span class="risk" style="background:hsl({hue},65%,38%)">{risk:.2f}</span>'
-
-
-def _highlight(flag: dict[str, Any]) -> str:
-    sentence, phrase = flag["sentence"], flag["text"]
-    position = sentence.find(phrase) if phrase else -1
-    if position < 0:
-        return html.escape(sentence)
-    return (
-        html.escape(sentence[:position])
-        + f'<mark title="{html.escape(flag["category"])}">'
-        + html.escape(phrase)
-        + "</mark>"
-        + html.escape(sentence[position + len(phrase) :])
-    )
-
-
-def render_html(records: Iterable[dict[str, Any]], *, title: str = "Clinic claims report") -> str:
-    """A self-contained HTML report (no external assets): per-category summary,
-    then every document, riskiest first, with its flagged phrases highlighted."""
-    items = sorted(records, key=lambda r: (-(r["risk"] or 0.0), r["path"]))
-    flags_per = Counter(f["category"] for r in items for f in r["flags"])
-    docs_per = Counter(c for r in items for c in {f["category"] for f in r["flags"]})
-    errors = sum(1 for r in items if r["error"])
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>{html.escape(title)}</title><style>{_STYLE}</style></head><body>",
-        f"<h1>{html.escape(title)}</h1>",
-        f'<p class="muted">{len(items)} input(s), {sum(1 for r in items if r["flags"])} flagged, '
-        f"{errors} could not be read.</p>",
-        "<h2>Categories</h2><table><tr><th>category</th><th>severity</th><th>flags</th><th>documents</th>"
-        "<th>definition</th></tr>",
-    ]
-    for category in all_categories().values():
-        out.append(
-            f'<tr><td class="cat">{category.id}</td><td>{category.severity}</td>'
-            f"<td>{flags_per[category.id]}</td><td>{docs_per[category.id]}</td>"
-            f"<td>{html.escape(category.definition)}</td></tr>"
-        )
-    out.append("</table><h2>Documents, riskiest first</h2>")
-    for item in items:
-        out.append(
-            f'<details class="doc"{" open" if item["flags"] else ""}><summary>'
-            f"{_risk_badge(item['risk'])} {html.escape(item['path'])} "
-            f'<span class="muted">({len(item["flags"])} flag(s))</span></summary>'
-        )
-        if item["error"]:
-            out.append(f'<p class="error">{html.escape(item["error"])}</p>')
-        if item.get("extracted_from_html"):
-            out.append('<p class="muted">Text extracted from HTML; offsets refer to the extracted text.</p>')
-        for flag in item["flags"]:
-            body = _highlight(flag) if flag["sentence"] else "<em>whole document</em>"
-            out.append(
-                f'<div class="flag {flag["severity"]}"><div><span class="cat">{flag["category"]}</span> '
-                f'<span class="muted">{flag["severity"]}, score {flag["score"]:.2f}, '
-                f"characters {flag['start']}-{flag['end']}</span></div><div>{body}</div>"
-                f'<p class="why">{html.escape(flag["explanation"])}</p>'
-                f'<p class="instead"><strong>Instead:</strong> {html.escape(flag["suggestion"])}</p></div>'
-            )
-        out.append("</details>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"

@@ -42,7 +42,9 @@ def _done(path: Path, name: str) -> Counter[str]:
     """How many times each path already has a record in an earlier run's output."""
     if name in ("jsonl", "html"):
         done: Counter[str] = Counter()
-        for number, line in enumerate(_complete_part(path, b"\n").decode("utf-8").splitlines(), 1):
+        # Records end at "\n" only: str.splitlines would also cut at U+2028, U+0085... inside a text.
+        lines = _complete_part(path, b"\n").decode("utf-8").split("\n")[:-1]
+        for number, line in enumerate(lines, 1):
             try:
                 done[json.loads(line)["path"]] += 1
             except (json.JSONDecodeError, KeyError, TypeError) as error:
@@ -102,6 +104,7 @@ class Output:
             return
         self.stream.close()
         if self.name == "html" and complete and self.path is not None:
-            records = [json.loads(line) for line in self.target.read_text("utf-8").splitlines()]
-            write_atomic(self.path, render_html(records).encode("utf-8"))
+            with self.target.open(encoding="utf-8") as lines:
+                page = render_html(json.loads(line) for line in lines)
+            write_atomic(self.path, page.encode("utf-8"))
             self.target.unlink()

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from classifier.flags.report import Report
@@ -58,7 +59,7 @@ class Summary:
         return text
 
 
-def _records(model: BatchScorer, items: list[Item]) -> list[dict[str, Any]]:
+def _records(model: BatchScorer, items: list[Item], *, keep_text: bool = False) -> list[dict[str, Any]]:
     inputs = [
         item
         if isinstance(item, InputText)
@@ -68,17 +69,25 @@ def _records(model: BatchScorer, items: list[Item]) -> list[dict[str, Any]]:
         for item in items
     ]
     reports = iter(model.score_many([i.text for i in inputs if i.text is not None]))
-    return [record(i, next(reports) if i.text is not None else None) for i in inputs]
+    return [record(i, next(reports) if i.text is not None else None, keep_text=keep_text) for i in inputs]
 
 
 def score_inputs(
-    model: BatchScorer, items: Sequence[Discovered], *, jobs: int = 1, chunk_size: int = 32
+    model: BatchScorer,
+    items: Sequence[Discovered],
+    *,
+    jobs: int = 1,
+    chunk_size: int = 32,
+    keep_text: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """One output record per item, in the order given, scored in ``jobs`` processes."""
+    """One output record per item, in the order given, scored in ``jobs`` processes.
+
+    ``keep_text`` adds each input's text (bounded) to its record, for the HTML report.
+    """
     prepared: list[Item] = [read_input(STDIN) if d.path == STDIN and not d.error else d for d in items]
     chunks = (prepared[i : i + chunk_size] for i in range(0, len(prepared), chunk_size))
     if jobs == 1:
         for chunk in chunks:
-            yield from _records(model, chunk)
+            yield from _records(model, chunk, keep_text=keep_text)
         return
-    yield from ordered_map(_records, model, chunks, jobs)
+    yield from ordered_map(partial(_records, keep_text=keep_text), model, chunks, jobs)
