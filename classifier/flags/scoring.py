@@ -196,28 +196,24 @@ class Scorer:
         tokens = _TokenEdges(doc)
         sentence_offsets: dict[int, tuple[int, int]] = {}
         cues = token_cues(doc, self.cues_key) if self.phrases is not None else {}
-        found = []
-        for sentence_index, category_index, score, evidence, contributions in zip(
-            hits.sentences, hits.categories, hits.scores, hits.evidence, hits.contributions, strict=True
-        ):
-            category = self.categories[category_index]
-            sentence = features[sentence_index]
-            for words in self._phrases(doc, sentence, cues, category, contributions):
-                found.append(
-                    self._flag(
-                        doc,
-                        source,
-                        tokens,
-                        sentence_offsets,
-                        features,
-                        sentence_index,
-                        words,
-                        category,
-                        score,
-                        evidence,
-                    )
-                )
-        return found
+        return [
+            self._flag(
+                doc,
+                source,
+                tokens,
+                cues,
+                sentence_offsets,
+                features,
+                sentence_index,
+                self.categories[category_index],
+                score,
+                evidence,
+                contributions,
+            )
+            for sentence_index, category_index, score, evidence, contributions in zip(
+                hits.sentences, hits.categories, hits.scores, hits.evidence, hits.contributions, strict=True
+            )
+        ]
 
     def _assemble(self, flags: list[Flag], disclosed: bool) -> Report:
         disclosure = self._missing_disclosure(flags, disclosed)
@@ -228,37 +224,38 @@ class Scorer:
             flags = [flag for flag in flags if flag.score >= self.min_confidence]
         return Report(risk=risk, flags=flags)
 
-    def _phrases(
+    def _phrase(
         self,
         doc: Doc,
         sentence: SentenceFeatures,
         cues: dict[int, tuple[str, ...]],
         category: Category,
         contributions: list[float],
-    ) -> list[tuple[int, int]]:
-        """The hit's phrases as word ranges of ``sentence``: from the phrase model (one or more), or
-        (for a model saved without one) one, grown around the words that raised the category most."""
+    ) -> tuple[int, int]:
+        """The flag's phrase as a word range of ``sentence``: from the phrase model, or (for a model
+        saved without one) grown around the words that raised the category most."""
         anchors = anchor_positions(sentence, category.id)
         if self.phrases is None:
-            return [locate_phrase(contributions, anchors)]
+            return locate_phrase(contributions, anchors)
         features = phrase_features(doc, sentence, anchors, cues, category.id)
-        return self.phrases.locate_all(features, category.id)
+        return self.phrases.locate(features, category.id)
 
     def _flag(
         self,
         doc: Doc,
         source: str,
         edges: _TokenEdges,
+        cues: dict[int, tuple[str, ...]],
         sentence_offsets: dict[int, tuple[int, int]],
         features: list[SentenceFeatures],
         sentence_index: int,
-        words: tuple[int, int],
         category: Category,
         score: float,
         evidence: list[str],
+        contributions: list[float],
     ) -> tuple[Flag, Span]:
         sentence = features[sentence_index]
-        first, last = words
+        first, last = self._phrase(doc, sentence, cues, category, contributions)
         tokens = sentence.word_tokens
         whole = sentence.sentence.start, sentence.sentence.end
         if tokens and self.phrases is not None:

@@ -170,12 +170,7 @@ def anchor_positions(sentence: SentenceFeatures, category: str) -> list[int]:
 
 
 def fit_phrase_weights(
-    examples: Sequence[PhraseExample],
-    *,
-    C: float = 1.0,
-    bias: float = 0.0,
-    boundary_weight: float = 2.0,
-    extra_score: float = np.inf,
+    examples: Sequence[PhraseExample], *, C: float = 1.0, bias: float = 0.0, boundary_weight: float = 2.0
 ) -> PhraseWeights:
     """Fit the inside, begin and end logistic regressions on ``examples``."""
     from sklearn.feature_extraction import DictVectorizer
@@ -200,29 +195,7 @@ def fit_phrase_weights(
         intercepts=np.asarray(intercepts),
         bias=bias,
         boundary_weight=boundary_weight,
-        extra_score=extra_score,
     )
-
-
-#: At most this many phrases of one category in one sentence.
-_MAX_PHRASES = 3
-
-
-def _best_range(
-    parts: tuple[np.ndarray, np.ndarray, np.ndarray], low: int, high: int
-) -> tuple[int, int, float]:
-    """The range ``[start, end)`` within ``[low, high)`` maximising inside sum + begin + end, and its value.
-
-    One pass: for each end word, the best start at or before it is a running maximum.
-    """
-    inside, begin, end = (part[low:high] for part in parts)
-    before = np.cumsum(inside) - inside
-    opening = begin - before
-    best_start = np.maximum.accumulate(opening)
-    values = best_start + before + inside + end
-    last = int(np.argmax(values))
-    first = int(np.argmax(opening[: last + 1] == best_start[last]))
-    return low + first, low + last + 1, float(values[last])
 
 
 class PhraseWeights:
@@ -236,7 +209,6 @@ class PhraseWeights:
         *,
         bias: float,
         boundary_weight: float,
-        extra_score: float = np.inf,
     ) -> None:
         weights = np.asarray(weights, dtype=np.float64)
         intercepts = np.asarray(intercepts, dtype=np.float64)
@@ -252,8 +224,6 @@ class PhraseWeights:
         self.intercepts = intercepts
         self.bias = float(bias)
         self.boundary_weight = float(boundary_weight)
-        #: The score a further phrase of the same category in a sentence needs (see :meth:`locate_all`).
-        self.extra_score = float(extra_score)
         self._index = {name: number for number, name in enumerate(self.names)}
 
     def scores(self, features: list[list[str]], category: str) -> np.ndarray:
@@ -268,46 +238,24 @@ class PhraseWeights:
         return out
 
     def locate(self, features: list[list[str]], category: str) -> tuple[int, int]:
-        """The word range ``[start, end)`` of the best-scoring phrase (see the module docstring)."""
-        if not features:
-            return 0, 0
-        return _best_range(self._parts(features, category), 0, len(features))[:2]
+        """The word range ``[start, end)`` of the best-scoring phrase (see the module docstring).
 
-    def locate_all(self, features: list[list[str]], category: str) -> list[tuple[int, int]]:
-        """The best phrase, and further phrases of the category in the same sentence.
-
-        One sentence may hold several spans of a category ("turn into new neurons and can become
-        any cell"). Beside the best phrase, the words left of it and right of it (one word apart)
-        are searched again; a phrase found there is kept when its score reaches ``extra_score``.
-        Ranges come in sentence order.
+        One pass: for each end word, the best start at or before it is a running maximum.
         """
         if not features:
-            return [(0, 0)]
-        parts = self._parts(features, category)
-        found = [_best_range(parts, 0, len(features))[:2]]
-        pending = [(0, found[0][0] - 1), (found[0][1] + 1, len(features))]
-        while pending and len(found) < _MAX_PHRASES:
-            low, high = pending.pop()
-            if high - low < 1:
-                continue
-            start, end, value = _best_range(parts, low, high)
-            if value >= self.extra_score:
-                found.append((start, end))
-                pending.extend([(low, start - 1), (end + 1, high)])
-        return sorted(found)
-
-    def _parts(self, features: list[list[str]], category: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            return 0, 0
         scores = self.scores(features, category)
-        weight = self.boundary_weight
-        return scores[:, 0] + self.bias, weight * scores[:, 1], weight * scores[:, 2]
+        inside = scores[:, 0] + self.bias
+        opening = self.boundary_weight * scores[:, 1] - (np.cumsum(inside) - inside)
+        best_start = np.maximum.accumulate(opening)
+        closing = np.cumsum(inside) + self.boundary_weight * scores[:, 2]
+        end = int(np.argmax(best_start + closing))
+        start = int(np.argmax(opening[: end + 1] == best_start[end]))
+        return start, end + 1
 
     def arrays(self) -> dict[str, np.ndarray]:
         """The arrays :meth:`from_arrays` reads (no object arrays: NumPy loads them without pickles)."""
-        config = {
-            "bias": self.bias,
-            "boundary_weight": self.boundary_weight,
-            "extra_score": self.extra_score if np.isfinite(self.extra_score) else None,
-        }
+        config = {"bias": self.bias, "boundary_weight": self.boundary_weight}
         return {
             "names": np.array(self.names, dtype=str),
             "weights": self.weights,
@@ -329,8 +277,6 @@ class PhraseWeights:
         try:
             config = json.loads(str(arrays["config"]))
             bias, boundary_weight = float(config["bias"]), float(config["boundary_weight"])
-            extra = config.get("extra_score")
-            extra_score = np.inf if extra is None else float(extra)
         except (ValueError, KeyError, TypeError) as error:
             raise ValueError(f"phrase config is malformed: {error}") from error
         return cls(
@@ -339,5 +285,4 @@ class PhraseWeights:
             arrays["intercepts"],
             bias=bias,
             boundary_weight=boundary_weight,
-            extra_score=extra_score,
         )
