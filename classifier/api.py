@@ -86,8 +86,13 @@ class Model:
             )
 
     def loader(self) -> Callable[[], Model]:
-        """A picklable function that loads this same model again (for worker processes)."""
-        return partial(load, self.path or None, threshold=self.threshold, spacy_model=self.spacy_model)
+        """A picklable function that loads this same model again (for worker processes).
+
+        A model directory is named by its absolute path, so a worker started
+        in another folder (or on another machine sharing the storage) finds it.
+        """
+        path = str(Path(self.path).absolute()) if self.path else None
+        return partial(load, path, threshold=self.threshold, spacy_model=self.spacy_model)
 
     def _score_parallel(self, texts: Iterator[str], n_jobs: int, batch_size: int) -> Iterator[Report]:
         from classifier.run.parallel import ordered_map

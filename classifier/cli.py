@@ -5,16 +5,18 @@ from __future__ import annotations
 import gc
 import json
 import sys
+from collections.abc import Callable, Iterator
+from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from classifier.errors import ClassifierError
 from classifier.files import write_atomic
 from classifier.output.rendering import FORMATS
-from classifier.read.inputs import discover
+from classifier.read.inputs import Discovered, discover
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate and describe the labelled corpus.")
@@ -57,6 +59,38 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
+def _scorer(
+    scheduler: str | None, read_on: str | None, jobs: int
+) -> Callable[[Any, list[Discovered]], Iterator[dict[str, Any]]]:
+    """How ``score`` turns inputs into records: local processes, or a Dask cluster (connected now,
+    before any output is opened, so a wrong address leaves no file behind)."""
+    from classifier.run.batch import score_inputs
+
+    if scheduler is None:
+        if read_on is not None:
+            raise _fail("--read-on applies only with --scheduler ADDRESS")
+        return partial(score_inputs, jobs=jobs)
+    from classifier.run.cluster import READ_ON, connect, score_on_cluster
+
+    if jobs != 1:
+        raise _fail(
+            "--jobs sets local processes and cannot be combined with --scheduler; "
+            "the cluster's workers do the work: start more of them (dask worker --nworkers N ADDRESS)"
+        )
+    if read_on is not None and read_on not in READ_ON:
+        raise _fail(f"--read-on takes {' or '.join(READ_ON)}, got '{read_on}'")
+    try:
+        client = connect(scheduler)
+    except ClassifierError as error:
+        raise _fail(str(error)) from error
+
+    def on_cluster(model: Any, items: list[Discovered]) -> Iterator[dict[str, Any]]:
+        with client:
+            yield from score_on_cluster(client, model.loader(), items, read_on=read_on or "workers")
+
+    return on_cluster
+
+
 @app.command()
 def score(
     paths: Annotated[
@@ -93,11 +127,18 @@ def score(
         str | None, typer.Option(help="An installed spaCy pipeline to preprocess with, e.g. en_core_web_sm.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Score on the Dask cluster of this scheduler (needs the dask extra).")
+    ] = None,
+    read_on: Annotated[
+        str | None,
+        typer.Option(help="With --scheduler: who reads the files, workers (shared storage) or client."),
+    ] = None,
 ) -> None:
     """Score texts and write one record per input (exit 1 if any input could not be read)."""
     import classifier
     from classifier.output.writers import Output
-    from classifier.run.batch import Summary, score_inputs
+    from classifier.run.batch import Summary
 
     name = format or _infer_format(output)
     if name not in FORMATS:
@@ -113,6 +154,7 @@ def score(
         given.extend(line.strip() for line in listing.splitlines() if line.strip())
     if not given:
         raise _fail("no inputs: give PATH arguments or --from-file LIST")
+    scorer = _scorer(scheduler, read_on, jobs)
     try:
         loaded = classifier.load(model, threshold=threshold, spacy_model=spacy_model)
         target = Output(output, name, resume=resume)
@@ -137,7 +179,7 @@ def score(
         progress = tqdm(total=len(todo), unit="file", file=sys.stderr, dynamic_ncols=True)
     complete = False
     try:
-        for item in score_inputs(loaded, todo, jobs=jobs):
+        for item in scorer(loaded, todo):
             target.write(item)
             summary.add(item)
             if progress is not None:

@@ -10,6 +10,7 @@ __all__ = [
     "CorpusError",
     "Errors",
     "InputError",
+    "MissingExtraError",
     "ModelIntegrityError",
     "ModelNotFoundError",
     "ModelVersionError",
@@ -51,10 +52,22 @@ class Errors:
         "`python -m spacy download {name}` on a machine with internet access) or leave "
         "`spacy_model` unset to use the built-in blank English pipeline."
     )
+    E015 = (
+        "{purpose} needs the optional package '{module}', which is not installed. "
+        "Install the extra: pip install 'classifier[{extra}]' (from a source tree: pip install '.[{extra}]')."
+    )
+    E016 = (
+        "Cannot use the Dask scheduler at '{address}': {detail}. Start one with `dask scheduler` and "
+        "workers with `dask worker {address}`, or check the address (for example tcp://10.0.0.5:8786)."
+    )
 
 
 class ClassifierError(Exception):
     """Base class of every error this package raises on purpose."""
+
+
+class MissingExtraError(ClassifierError, ModuleNotFoundError):
+    """An optional dependency is not installed; the message names the extra that provides it."""
 
 
 class ModelNotFoundError(ClassifierError, FileNotFoundError):
