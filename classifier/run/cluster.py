@@ -26,6 +26,7 @@ record.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -213,19 +214,37 @@ def score_frame(
     return score_bag(pairs, loader, batch_size=batch_size)
 
 
-def connect(address: str, *, timeout: float = 30.0) -> Client:
-    """A client of the scheduler at ``address`` that has at least one worker, or InputError saying why not."""
+def connect(address: str, *, timeout: float = 10.0, worker_timeout: float = 60.0) -> Client:
+    """A client of the scheduler at ``address`` that has at least one worker, or InputError saying why not.
+
+    ``address`` is a scheduler address (``tcp://host:8786``) or the JSON file
+    that ``dask scheduler --scheduler-file FILE`` writes. The scheduler must
+    answer within ``timeout`` seconds and have a worker within ``worker_timeout``.
+    """
     distributed = require("distributed", extra="dask", purpose=_PURPOSE)
+    from distributed.comm.addressing import parse_address
+    from distributed.comm.registry import get_backend
+
+    file = address.endswith(".json") and os.path.isfile(address)
     try:
-        client = distributed.Client(address, timeout=timeout, set_as_default=False)
-    except (OSError, TimeoutError, ValueError, TypeError) as error:
+        if not address.strip():
+            raise ValueError("the address is empty")
+        if not file:
+            get_backend(parse_address(address)[0])
+        client = distributed.Client(
+            None if file else address,
+            scheduler_file=address if file else None,
+            timeout=timeout,
+            set_as_default=False,
+        )
+    except (OSError, TimeoutError, ValueError, TypeError, KeyError) as error:
         detail = " ".join(str(error).split()) or type(error).__name__
         raise InputError(Errors.E016.format(address=address, detail=detail)) from error
     try:
-        client.wait_for_workers(1, timeout=timeout)
+        client.wait_for_workers(1, timeout=worker_timeout)
     except (OSError, TimeoutError) as error:
         client.close()
-        detail = f"no worker joined it within {timeout:g} s"
+        detail = f"no worker joined it within {worker_timeout:g} s"
         raise InputError(Errors.E016.format(address=address, detail=detail)) from error
     return client
 
