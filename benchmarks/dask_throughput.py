@@ -11,6 +11,7 @@ benchmarks/batch.py does), then:
   first with fresh workers (each loads the model on its first task), then
   again on the warm workers, files read by the workers; and once with
   `--read-on client` (warm);
+- times a run on one file (start-up: imports, model load, connecting);
 - times, in this process, the steps one worker does per document: reading
   and decoding the files, and scoring them (`score_many`), so the cluster's own
   cost (scheduling, serialising records, the client writing them) is what is left.
@@ -155,6 +156,13 @@ def main() -> None:
             (files / f"page{i:05d}.txt").write_text(make_text(pool, options.words, rng), encoding="utf-8")
         reference = root / "jobs1.jsonl"
 
+        first = str(files / "page00000.txt")
+
+        def start_up(label: str, args: list[str]) -> None:
+            seconds = timed([*command, first, "-o", str(root / "one.jsonl"), "--quiet", *args], root)
+            rows.append({"run": f"{label}, one file (start-up)", "seconds": round(seconds, 2)})
+            print(f"{label}, one file: {seconds:.1f} s", flush=True)
+
         def measure(label: str, args: list[str], out: Path, **extra: object) -> None:
             seconds = timed([*command, str(files), "-o", str(out), "--quiet", *args], root)
             if out != reference and out.read_bytes() != reference.read_bytes():
@@ -168,6 +176,7 @@ def main() -> None:
             print(f"{label}: {seconds:.1f} s, {row['documents_per_second']} documents/s", flush=True)
 
         load_before = os.getloadavg()[0]
+        start_up("local", [])
         for jobs in (1, 2):
             measure(f"local --jobs {jobs}", ["--jobs", str(jobs)], root / f"jobs{jobs}.jsonl", processes=jobs)
         for workers in (1, 2):
@@ -180,6 +189,7 @@ def main() -> None:
                         root / f"dask{workers}{state}.jsonl",
                         processes=workers,
                     )
+                start_up(f"dask, {workers} worker(s), warm", scheduler)
                 measure(
                     f"dask, {workers} worker(s), warm, read on client",
                     [*scheduler, "--read-on", "client"],
