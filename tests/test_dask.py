@@ -255,11 +255,12 @@ def dask_processes(tmp_path: Path) -> Iterator[str]:
             probe.wait_for_workers(2, timeout=60)
         yield address
     finally:
+        # Each command runs in its own process group, with the processes it started (the nannies' workers).
         for process in reversed(started):
-            process.send_signal(signal.SIGTERM)
+            os.killpg(process.pid, signal.SIGTERM)
         for process in reversed(started):
             try:
-                process.wait(timeout=10)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(timeout=5)
