@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import gc
+import hashlib
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -13,10 +16,10 @@ from typing import Annotated, Any
 
 import typer
 
-from classifier.errors import ClassifierError
+from classifier.errors import ClassifierError, Errors, RunError, WorkerError
 from classifier.files import write_atomic
-from classifier.output.rendering import FORMATS
-from classifier.read.inputs import Discovered, discover
+from classifier.output.rendering import FORMATS, printable
+from classifier.read.inputs import MAX_BYTES, STDIN, Discovered, discover, display_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate and describe the labelled corpus.")
@@ -55,21 +58,23 @@ def _infer_format(output: Path | None) -> str:
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    typer.secho(f"error: {message}", err=True, fg=typer.colors.RED)
+    """Print one line on standard error (control characters escaped) and give the exit to raise."""
+    typer.secho(f"error: {printable(display_path(message))}", err=True, fg=typer.colors.RED)
     return typer.Exit(code)
 
 
 def _scorer(
-    scheduler: str | None, read_on: str | None, jobs: int
+    scheduler: str | None, read_on: str | None, jobs: int, **options: Any
 ) -> Callable[[Any, list[Discovered]], Iterator[dict[str, Any]]]:
     """How ``score`` turns inputs into records: local processes, or a Dask cluster (connected now,
-    before any output is opened, so a wrong address leaves no file behind)."""
+    before any output is opened, so a wrong address leaves no file behind). ``options`` are
+    ``score_inputs``'s ``max_bytes`` and ``keep_text``."""
     from classifier.run.batch import score_inputs
 
     if scheduler is None:
         if read_on is not None:
             raise _fail("--read-on applies only with --scheduler ADDRESS")
-        return partial(score_inputs, jobs=jobs)
+        return partial(score_inputs, jobs=jobs, **options)
     from classifier.run.cluster import READ_ON, connect, score_on_cluster
 
     if jobs != 1:
@@ -86,9 +91,45 @@ def _scorer(
 
     def on_cluster(model: Any, items: list[Discovered]) -> Iterator[dict[str, Any]]:
         with client:
-            yield from score_on_cluster(client, model.loader(), items, read_on=read_on or "workers")
+            yield from score_on_cluster(
+                client, model.loader(), items, read_on=read_on or "workers", **options
+            )
 
     return on_cluster
+
+
+def _note(message: str) -> None:
+    typer.echo(printable(display_path(message)), err=True)
+
+
+def _listing(from_file: Path) -> list[str]:
+    """The paths in a --from-file list: one per line (``\\n`` only), names kept byte for byte."""
+    data = sys.stdin.buffer.read() if str(from_file) == "-" else from_file.read_bytes()
+    return [os.fsdecode(line.strip(b" \t\r")) for line in data.split(b"\n") if line.strip(b" \t\r")]
+
+
+def _model_sha256(card: dict) -> str:
+    """The sha256 of the model card, which holds the hashes of the model's files: the model's identity."""
+    return hashlib.sha256(json.dumps(card, sort_keys=True, default=str).encode("utf-8")).hexdigest()
+
+
+def _identities(paths: list[Path]) -> set[tuple[int, int]]:
+    found = set()
+    for path in paths:
+        try:
+            status = os.stat(path)
+        except OSError:
+            continue
+        found.add((status.st_dev, status.st_ino))
+    return found
+
+
+def _is_one_of(path: str, identities: set[tuple[int, int]]) -> bool:
+    try:
+        status = os.stat(path)
+    except OSError:
+        return False
+    return (status.st_dev, status.st_ino) in identities
 
 
 @app.command()
@@ -123,10 +164,20 @@ def score(
         bool,
         typer.Option(help="Complete an interrupted run: keep OUT's records, score only what is missing."),
     ] = False,
+    max_bytes: Annotated[
+        int,
+        typer.Option("--max-bytes", min=1, help="Inputs larger than this many bytes get an error record."),
+    ] = MAX_BYTES,
     spacy_model: Annotated[
         str | None, typer.Option(help="An installed spaCy pipeline to preprocess with, e.g. en_core_web_sm.")
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar or summary.")] = False,
+    explain: Annotated[
+        str, typer.Option(help="short (at most 300 characters) or full (with the fact and its source).")
+    ] = "short",
+    min_confidence: Annotated[
+        float | None, typer.Option(help="Leave out flags with a confidence (score) below this, in [0, 1].")
+    ] = None,
     scheduler: Annotated[
         str | None, typer.Option(help="Score on the Dask cluster of this scheduler (needs the dask extra).")
     ] = None,
@@ -135,9 +186,10 @@ def score(
         typer.Option(help="With --scheduler: who reads the files, workers (shared storage) or client."),
     ] = None,
 ) -> None:
-    """Score texts and write one record per input (exit 1 if any input could not be read)."""
+    """Score texts and write one record per input (exit 1 if any input could not be read,
+    2 for wrong usage, 3 if the run could not finish)."""
     import classifier
-    from classifier.output.writers import Output
+    from classifier.output.writers import Output, run_files
     from classifier.run.batch import Summary
 
     name = format or _infer_format(output)
@@ -145,30 +197,69 @@ def score(
         raise _fail(f"unknown format '{name}'; expected one of: {', '.join(FORMATS)}")
     if threshold is not None and not 0 <= threshold <= 1:
         raise _fail(f"--threshold must be in [0, 1], got {threshold}")
+    if explain not in ("short", "full"):
+        raise _fail(f"--explain must be short or full, got '{explain}'")
+    if min_confidence is not None and not 0 <= min_confidence <= 1:
+        raise _fail(f"--min-confidence must be in [0, 1], got {min_confidence}")
     given = list(paths or [])
     if from_file is not None:
         try:
-            listing = sys.stdin.read() if str(from_file) == "-" else from_file.read_text(encoding="utf-8")
+            given.extend(_listing(from_file))
         except OSError as error:
             raise _fail(f"cannot read --from-file {from_file}: {error.strerror}") from error
-        given.extend(line.strip() for line in listing.splitlines() if line.strip())
     if not given:
         raise _fail("no inputs: give PATH arguments or --from-file LIST")
-    scorer = _scorer(scheduler, read_on, jobs)
+    scorer = _scorer(scheduler, read_on, jobs, max_bytes=max_bytes, keep_text=name == "html")
+    if output is not None and output.is_dir():
+        raise _fail(f"-o {output} is a directory; give the file to write, e.g. -o {output / 'report.jsonl'}")
+    found = list(discover(given, include=include or (), exclude=exclude or ()))
+    if output is not None:
+        # The output, and the files a run keeps beside it, are never read as inputs.
+        ours = _identities(list(run_files(output)))
+        if ours and any(p != STDIN and not os.path.isdir(p) and _is_one_of(p, ours) for p in given):
+            raise _fail(Errors.E052.format(path=output))
+        kept = [item for item in found if not (ours and _is_one_of(item.path, ours))]
+        if len(kept) != len(found) and not quiet:
+            skipped = len(found) - len(kept)
+            _note(f"skipped {skipped} file(s) that are this run's output ({output}) or its run files")
+        found = kept
     try:
-        loaded = classifier.load(model, threshold=threshold, spacy_model=spacy_model)
-        target = Output(output, name, resume=resume)
+        loaded = classifier.load(
+            model,
+            threshold=threshold,
+            spacy_model=spacy_model,
+            explain=explain,
+            min_confidence=min_confidence,
+        )
+        run = {
+            "inputs": [STDIN if p == STDIN else display_path(os.path.abspath(p)) for p in given],
+            "model_sha256": _model_sha256(loaded.card),
+            "threshold": threshold,
+            "spacy_model": spacy_model,
+            "explain": explain,
+            "min_confidence": min_confidence,
+        }
+        target = Output(output, name, resume=resume, run=run)
+    except RunError as error:
+        raise _fail(str(error), 3) from error
     except ClassifierError as error:
         raise _fail(str(error)) from error
+    if target.note and not quiet:
+        _note(target.note)
     # This process lives for the batch: what exists now (libraries, model) stays,
     # so the garbage collector need not walk it again on every full collection.
     gc.freeze()
-    found = list(discover(given, include=include or (), exclude=exclude or ()))
     skip = target.done.copy()
+    failed = target.failed.copy()
     todo = []
+    earlier_errors = 0
     for item in found:
-        if skip[item.path] > 0:
-            skip[item.path] -= 1
+        key = target.key(item.path)
+        if skip[key] > 0:
+            skip[key] -= 1
+            if failed[key] > 0:
+                failed[key] -= 1
+                earlier_errors += 1
         else:
             todo.append(item)
     summary = Summary()
@@ -177,30 +268,42 @@ def score(
         from tqdm import tqdm
 
         progress = tqdm(total=len(todo), unit="file", file=sys.stderr, dynamic_ncols=True)
-    complete = False
+    kept_note = (
+        f" The records so far are kept in {target.partial}; run the same command with --resume to finish."
+        if output is not None
+        else ""
+    )
     try:
-        for item in scorer(loaded, todo):
-            target.write(item)
-            summary.add(item)
-            if progress is not None:
-                progress.update(1)
-                progress.set_postfix(errors=summary.errors, refresh=False)
-        complete = True
+        try:
+            for item in scorer(loaded, todo):
+                target.write(item)
+                summary.add(item)
+                if progress is not None:
+                    progress.update(1)
+                    progress.set_postfix(errors=summary.errors, refresh=False)
+        except BaseException:
+            with contextlib.suppress(ClassifierError):
+                target.close(complete=False)
+            raise
+        target.close(complete=True)
     except KeyboardInterrupt:
-        typer.echo(
+        _note(
             f"\ninterrupted after {summary.inputs} of {len(todo)} input(s); the records written so far are "
-            "complete. Run the same command with --resume to finish.",
-            err=True,
+            "complete." + (kept_note or " Run the same command with -o OUT to be able to --resume.")
         )
         raise typer.Exit(130) from None
+    except WorkerError as error:
+        raise _fail(str(error) + kept_note, 3) from None
+    except RunError as error:
+        raise _fail(str(error), 3) from None
     finally:
-        target.close(complete=complete)
         if progress is not None:
             progress.close()
     if not quiet:
         resumed = sum(target.done.values())
-        typer.echo(summary.line() + (f" ({resumed} already done)" if resumed else ""), err=True)
-    if summary.errors:
+        earlier = f", {earlier_errors} of them with errors" if earlier_errors else ""
+        typer.echo(summary.line() + (f" ({resumed} already done{earlier})" if resumed else ""), err=True)
+    if summary.errors or earlier_errors:
         raise typer.Exit(1)
 
 

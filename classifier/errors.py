@@ -14,7 +14,12 @@ __all__ = [
     "ModelIntegrityError",
     "ModelNotFoundError",
     "ModelVersionError",
+    "OutputBusyError",
+    "OutputError",
+    "ResumeError",
+    "RunError",
     "UnknownCategoryError",
+    "WorkerError",
 ]
 
 
@@ -52,13 +57,35 @@ class Errors:
         "`python -m spacy download {name}` on a machine with internet access) or leave "
         "`spacy_model` unset to use the built-in blank English pipeline."
     )
-    E015 = (
+    E015 = "Unknown explanation mode '{value}'. Expected one of: {allowed}."
+    E016 = "min_confidence must be a number in [0, 1], got {value}."
+    # Optional packages and the Dask cluster (E060-E069).
+    E060 = (
         "{purpose} needs the optional package '{module}', which is not installed. "
         "Install the extra: pip install 'classifier[{extra}]' (from a source tree: pip install '.[{extra}]')."
     )
-    E016 = (
+    E061 = (
         "Cannot use the Dask scheduler at '{address}': {detail}. Start one with `dask scheduler` and "
         "workers with `dask worker {address}`, or check the address (for example tcp://10.0.0.5:8786)."
+    )
+    E062 = "The Dask cluster stopped answering before the run finished ({detail}); the run cannot finish."
+    # Output files and runs (E050-E059).
+    E050 = (
+        "Cannot resume '{path}': {detail}. --resume only continues a file this tool wrote (it keeps "
+        "'{sidecar}' beside it); the file was left untouched. Run without --resume to start again, "
+        "or choose another -o."
+    )
+    E051 = (
+        "Another run is writing '{path}' (it holds the lock '{lock}'). Wait for it to finish, "
+        "or choose another -o."
+    )
+    E052 = (
+        "The output '{path}' is also an input; writing it would destroy it. Choose an -o outside the inputs."
+    )
+    E053 = "Cannot write the output '{path}': {detail}.{kept} Fix the cause, then run again{resume}."
+    E054 = (
+        "A worker process stopped before finishing its inputs ({detail}); the run cannot finish. "
+        "Run again, with fewer --jobs if memory is short."
     )
 
 
@@ -95,3 +122,23 @@ class CorpusError(ClassifierError, ValueError):
 
 class InputError(ClassifierError, ValueError):
     """An input given to the library or the command line is not usable."""
+
+
+class RunError(ClassifierError):
+    """A batch run could not finish (its output, the disk or a worker failed); exit status 3."""
+
+
+class OutputError(RunError):
+    """An output file, or its folder, could not be written."""
+
+
+class WorkerError(RunError):
+    """A worker process of a parallel run died."""
+
+
+class ResumeError(InputError):
+    """``--resume`` was asked to continue a file this tool did not write, or wrote for another run."""
+
+
+class OutputBusyError(InputError):
+    """Another run holds the lock of the same output file."""

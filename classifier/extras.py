@@ -24,5 +24,5 @@ def require(module: str, *, extra: str, purpose: str) -> ModuleType:
         return importlib.import_module(module)
     except ImportError as error:
         raise MissingExtraError(
-            Errors.E015.format(purpose=purpose, module=error.name or module.split(".")[0], extra=extra)
+            Errors.E060.format(purpose=purpose, module=error.name or module.split(".")[0], extra=extra)
         ) from error

@@ -30,12 +30,13 @@ import os
 import threading
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import CancelledError
 from typing import TYPE_CHECKING, Any, Literal
 
-from classifier.errors import Errors, InputError
+from classifier.errors import Errors, InputError, RunError
 from classifier.extras import require
 from classifier.output.rendering import record
-from classifier.read.inputs import STDIN, Discovered, InputText, read_input
+from classifier.read.inputs import MAX_BYTES, STDIN, Discovered, InputText, read_input
 from classifier.run.batch import BatchScorer
 
 if TYPE_CHECKING:
@@ -86,13 +87,13 @@ def _failure(item: InputText, error: Exception) -> InputText:
     return InputText(item.path, None, f"cannot score {item.path}: {type(error).__name__}: {detail}")
 
 
-def _score(model: BatchScorer, inputs: list[InputText]) -> list[dict[str, Any]]:
+def _score(model: BatchScorer, inputs: list[InputText], keep_text: bool) -> list[dict[str, Any]]:
     """Records of ``inputs``; if the batch raises, each text is scored alone so only bad ones fail."""
     texts = [i.text for i in inputs if i.text is not None]
     try:
         with _LOCK:
             reports = iter(list(model.score_many(texts)))
-        return [record(i, next(reports) if i.text is not None else None) for i in inputs]
+        return [record(i, next(reports) if i.text is not None else None, keep_text=keep_text) for i in inputs]
     except Exception:
         records = []
         for item in inputs:
@@ -102,36 +103,44 @@ def _score(model: BatchScorer, inputs: list[InputText]) -> list[dict[str, Any]]:
             try:
                 with _LOCK:
                     (report,) = model.score_many([item.text])
-                records.append(record(item, report))
+                records.append(record(item, report, keep_text=keep_text))
             except Exception as error:
                 records.append(record(_failure(item, error), None))
         return records
 
 
-def _prepare(item: Item) -> InputText:
+def _prepare(item: Item, max_bytes: int) -> InputText:
     if isinstance(item, InputText):
         return item
     if item.error:
         return InputText(item.path, None, item.error)
-    return read_input(item.path)
+    return read_input(item.path, max_bytes=max_bytes)
 
 
-def score_partition(loader: Loader, items: Iterable[Item], batch_size: int = 32) -> list[dict[str, Any]]:
+def score_partition(
+    loader: Loader,
+    items: Iterable[Item],
+    batch_size: int = 32,
+    *,
+    max_bytes: int = MAX_BYTES,
+    keep_text: bool = False,
+) -> list[dict[str, Any]]:
     """Read (where needed) and score ``items`` in this process, ``batch_size`` at a time; one record each.
 
-    The task every worker runs: :class:`Discovered` paths are read here,
-    :class:`InputText` items are scored as given.
+    The task every worker runs: :class:`Discovered` paths are read here (at
+    most ``max_bytes`` bytes each), :class:`InputText` items are scored as
+    given. ``keep_text`` adds each text to its record, for the HTML report.
     """
     model = worker_model(loader)
     records: list[dict[str, Any]] = []
     batch: list[InputText] = []
     for item in items:
-        batch.append(_prepare(item))
+        batch.append(_prepare(item, max_bytes))
         if len(batch) >= batch_size:
-            records.extend(_score(model, batch))
+            records.extend(_score(model, batch, keep_text))
             batch = []
     if batch:
-        records.extend(_score(model, batch))
+        records.extend(_score(model, batch, keep_text))
     return records
 
 
@@ -239,21 +248,23 @@ def connect(address: str, *, timeout: float = 10.0, worker_timeout: float = 60.0
         )
     except (OSError, TimeoutError, ValueError, TypeError, KeyError) as error:
         detail = " ".join(str(error).split()) or type(error).__name__
-        raise InputError(Errors.E016.format(address=address, detail=detail)) from error
+        raise InputError(Errors.E061.format(address=address, detail=detail)) from error
     try:
         client.wait_for_workers(1, timeout=worker_timeout)
     except (OSError, TimeoutError) as error:
         client.close()
         detail = f"no worker joined it within {worker_timeout:g} s"
-        raise InputError(Errors.E016.format(address=address, detail=detail)) from error
+        raise InputError(Errors.E061.format(address=address, detail=detail)) from error
     return client
 
 
-def _isolate(client: Client, loader: Loader, chunk: list[Item], batch_size: int) -> list[dict[str, Any]]:
+def _isolate(
+    client: Client, loader: Loader, chunk: list[Item], options: dict[str, Any]
+) -> list[dict[str, Any]]:
     """Score a chunk whose task kept killing workers one item per task; an item that still does fails."""
     from distributed import KilledWorker
 
-    futures = [client.submit(score_partition, loader, [item], batch_size, pure=False) for item in chunk]
+    futures = [client.submit(score_partition, loader, [item], pure=False, **options) for item in chunk]
     records: list[dict[str, Any]] = []
     for item, future in zip(chunk, futures, strict=True):
         try:
@@ -277,6 +288,8 @@ def score_on_cluster(
     read_on: ReadOn = "workers",
     batch_size: int = 32,
     in_flight: int | None = None,
+    max_bytes: int = MAX_BYTES,
+    keep_text: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """One output record per item, in the order given, scored by the workers of ``client``.
 
@@ -300,12 +313,15 @@ def score_on_cluster(
         Tasks submitted ahead of the one being written; default twice the
         cluster's worker threads, at least 4. Memory on the client and the
         scheduler stays bounded by it on any number of inputs.
+    max_bytes, keep_text
+        As for :func:`classifier.run.batch.score_inputs`.
 
     A worker that dies has its tasks rerun by Dask on the others. A task that
     kills every worker it runs on (Dask gives up after
     ``distributed.scheduler.allowed-failures`` tries) is split into one task
     per input, and only an input that still kills its worker fails, with an
-    error record.
+    error record. A cluster that stops answering (the scheduler gone) ends
+    the run with a :class:`~classifier.errors.RunError`.
     """
     from distributed import KilledWorker
 
@@ -314,10 +330,13 @@ def score_on_cluster(
     if batch_size < 1:
         raise InputError(f"batch_size must be 1 or more, got {batch_size}.")
     window = in_flight or max(4, 2 * sum(client.nthreads().values()))
+    options = {"batch_size": batch_size, "max_bytes": max_bytes, "keep_text": keep_text}
 
     def prepared(chunk: Sequence[Discovered]) -> list[Item]:
         return [
-            _prepare(item) if read_on == "client" or (item.path == STDIN and not item.error) else item
+            _prepare(item, max_bytes)
+            if read_on == "client" or (item.path == STDIN and not item.error)
+            else item
             for item in chunk
         ]
 
@@ -328,12 +347,15 @@ def score_on_cluster(
         try:
             return future.result()
         except KilledWorker:
-            return _isolate(client, loader, chunk, batch_size)
+            return _isolate(client, loader, chunk, options)
+        except (OSError, TimeoutError, CancelledError) as error:
+            detail = " ".join(str(error).split()) or type(error).__name__
+            raise RunError(Errors.E062.format(detail=detail)) from error
 
     try:
         for start in range(0, len(items), batch_size):
             chunk = prepared(items[start : start + batch_size])
-            pending.append((chunk, client.submit(score_partition, loader, chunk, batch_size, pure=False)))
+            pending.append((chunk, client.submit(score_partition, loader, chunk, pure=False, **options)))
             if len(pending) >= window:
                 yield from take()
         while pending:
