@@ -38,6 +38,7 @@ class Model:
         spacy_model: str | None,
         explain: str = "short",
         min_confidence: float | None = None,
+        trust: bool = False,
     ) -> None:
         self.nlp = nlp
         self.path = path
@@ -45,6 +46,7 @@ class Model:
         self.spacy_model = spacy_model
         self.explain = explain
         self.min_confidence = min_confidence
+        self.trust = trust
 
     @property
     def card(self) -> dict[str, Any]:
@@ -110,6 +112,7 @@ class Model:
             spacy_model=self.spacy_model,
             explain=self.explain,
             min_confidence=self.min_confidence,
+            trust=self.trust,
         )
 
     def _score_parallel(self, texts: Iterator[str], n_jobs: int, batch_size: int) -> Iterator[Report]:
@@ -159,8 +162,14 @@ def load(
     spacy_model: str | None = None,
     explain: str = "short",
     min_confidence: float | None = None,
+    trust: bool = False,
 ) -> Model:
     """Load a model directory (default: the model bundled with the package).
+
+    A model directory runs no code: it holds only arrays and JSON, and every
+    file must match the sha256 its card records. A card that is not pinned
+    (the bundled model's is; see ``classifier model pin``) is refused with
+    :class:`~classifier.errors.UntrustedModelError` unless ``trust`` is true.
 
     Parameters
     ----------
@@ -180,6 +189,9 @@ def load(
         Leave out flags whose score (the calibrated probability) is below this,
         on top of the per-category thresholds; each report's ``risk`` still
         counts them.
+    trust
+        Load a model whose card is not pinned, such as one you trained
+        yourself. Check first what it changes with ``classifier model verify DIR``.
     """
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError(Errors.E013.format(value=threshold))
@@ -192,6 +204,7 @@ def load(
         "threshold": threshold,
         "explain": explain,
         "min_confidence": min_confidence,
+        "trust": trust,
     }
     nlp.add_pipe("clinic_claims", config=config)
     return Model(
@@ -201,4 +214,5 @@ def load(
         spacy_model=spacy_model,
         explain=explain,
         min_confidence=min_confidence,
+        trust=trust,
     )

@@ -24,8 +24,18 @@ from classifier.read.inputs import MAX_BYTES, STDIN, Discovered, discover, displ
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate and describe the labelled corpus.")
 app.add_typer(corpus_app, name="corpus")
+model_app = typer.Typer(no_args_is_help=True, help="Check a model directory against the bundled one, pin it.")
+app.add_typer(model_app, name="model")
 
 DEFAULT_CORPUS = Path("datasets/corpus.jsonl")
+#: ``--trust-model``, beside every ``--model``.
+TrustModel = Annotated[
+    bool,
+    typer.Option(
+        "--trust-model",
+        help="Load a --model whose card is not pinned (see `classifier model verify DIR`).",
+    ),
+]
 
 
 def _version(value: bool) -> None:
@@ -150,6 +160,7 @@ def score(
     ] = None,
     jobs: Annotated[int, typer.Option("--jobs", "-j", min=1, help="Processes to score with.")] = 1,
     model: Annotated[Path | None, typer.Option(help="A model directory; default: the bundled model.")] = None,
+    trust_model: TrustModel = False,
     include: Annotated[
         list[str] | None, typer.Option(help="Glob of files to take from directories (repeatable).")
     ] = None,
@@ -230,6 +241,7 @@ def score(
             spacy_model=spacy_model,
             explain=explain,
             min_confidence=min_confidence,
+            trust=trust_model,
         )
         run = {
             "inputs": [STDIN if p == STDIN else display_path(os.path.abspath(p)) for p in given],
@@ -333,6 +345,12 @@ def train(
         raise _fail(str(error)) from error
     typer.echo(f"saved {output}\n\nDev split (thresholds were chosen on it):\n")
     typer.echo(format_metrics(card["dev_metrics"]))
+    typer.echo(
+        f"\nThe model is not pinned. Use it with `classifier score --model {output} --trust-model PATH...`"
+        f" (library: classifier.load({str(output)!r}, trust=True)), or pin it once with "
+        f"`classifier model pin {output}`.",
+        err=True,
+    )
 
 
 def _emit(report: str, result: dict, json_output: Path | None, markdown_output: Path | None) -> None:
@@ -347,6 +365,7 @@ def _emit(report: str, result: dict, json_output: Path | None, markdown_output: 
 @app.command()
 def evaluate(
     model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
+    trust_model: TrustModel = False,
     corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
     split: Annotated[
         str,
@@ -369,7 +388,7 @@ def evaluate(
 
     try:
         documents = read_corpus(corpus, splits=[split])
-        metrics = evaluate_model(classifier.load(model), documents)
+        metrics = evaluate_model(classifier.load(model, trust=trust_model), documents)
     except ClassifierError as error:
         raise _fail(str(error)) from error
     report = f"Split: {split} ({corpus})\n\n{format_metrics(metrics)}\n"
@@ -379,6 +398,7 @@ def evaluate(
 @app.command()
 def evasion(
     model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
+    trust_model: TrustModel = False,
     corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
     split: Annotated[
         str,
@@ -403,7 +423,7 @@ def evasion(
 
     try:
         documents = read_corpus(corpus, splits=[split])
-        result = evasion_suite(classifier.load(model), documents, seed=seed)
+        result = evasion_suite(classifier.load(model, trust=trust_model), documents, seed=seed)
     except ClassifierError as error:
         raise _fail(str(error)) from error
     report = f"Evasion suite, split: {split} ({corpus})\n\n{format_evasion(result)}\n"
@@ -413,6 +433,7 @@ def evasion(
 @app.command()
 def baselines(
     model: Annotated[Path | None, typer.Option(help="Model directory; default: the bundled model.")] = None,
+    trust_model: TrustModel = False,
     corpus: Annotated[Path, typer.Option(help="Corpus JSON Lines file.")] = DEFAULT_CORPUS,
     split: Annotated[
         str, typer.Option(help="The split to measure on: dev while choosing, test for the final table.")
@@ -446,7 +467,7 @@ def baselines(
     try:
         by_split = {name: read_corpus(corpus, splits=[name]) for name in {"train", "dev", split}}
         result = compare(
-            classifier.load(model),
+            classifier.load(model, trust=trust_model),
             by_split["train"],
             by_split["dev"],
             by_split[split],
@@ -461,7 +482,13 @@ def baselines(
         from classifier.model.persistence import update_card as record
         from classifier.pipeline.claims import default_model_path
 
-        record(Path(str(model or default_model_path())), comparison={"split": split, **result})
+        directory = Path(str(model or default_model_path()))
+        record(directory, comparison={"split": split, **result})
+        typer.echo(
+            f"recorded in {directory / 'model_card.json'}; its sha256 changed, so pin it again: "
+            f"classifier model pin {directory}",
+            err=True,
+        )
 
 
 @corpus_app.command("build")
@@ -557,6 +584,43 @@ def corpus_agreement(
         )
     if json_output is not None:
         json_output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+
+
+@model_app.command("verify")
+def model_verify(
+    directory: Annotated[Path, typer.Argument(help="The model directory to check.")],
+) -> None:
+    """Check every file of a model directory against its card and show what it would change against
+    the bundled model (categories, thresholds, vocabulary size, training data); exit 0 when its card is
+    pinned, 1 when it is intact but not pinned, 2 when it is damaged or malformed."""
+    from classifier.model.verify import compare_models, format_changes
+    from classifier.pipeline.claims import default_model_path
+
+    try:
+        changes = compare_models(directory, Path(str(default_model_path())))
+    except ClassifierError as error:
+        raise _fail(str(error)) from error
+    typer.echo(format_changes(changes), nl=False)
+    if not changes.pinned:
+        raise typer.Exit(1)
+
+
+@model_app.command("pin")
+def model_pin(
+    directory: Annotated[Path, typer.Argument(help="The model directory whose card to trust.")],
+) -> None:
+    """Trust a model directory's card from now on, after checking its files: records the card's sha256
+    in the package (classifier/data/trusted_models.json). Run it on models/default after retraining."""
+    from classifier.model.pins import BUNDLED_LABEL
+    from classifier.model.verify import pin_model
+    from classifier.pipeline.claims import default_model_path
+
+    bundled = directory.resolve() == Path(str(default_model_path())).resolve()
+    try:
+        digest, where = pin_model(directory, BUNDLED_LABEL if bundled else str(directory.resolve()))
+    except (ClassifierError, OSError) as error:
+        raise _fail(str(error)) from error
+    typer.echo(f"pinned {directory} (card sha256 {digest}) in {where}")
 
 
 def main() -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "ResumeError",
     "RunError",
     "UnknownCategoryError",
+    "UntrustedModelError",
     "WorkerError",
 ]
 
@@ -27,8 +28,8 @@ class Errors:
     """Message templates, one named constant per failure."""
 
     E001 = (
-        "No model found at '{path}': expected a directory holding 'model.joblib' and "
-        "'model_card.json'. Train one with `classifier train --output {path}` or call "
+        "No model found at '{path}': expected a directory holding 'model_card.json' and "
+        "the files it lists. Train one with `classifier train --output {path}` or call "
         "`classifier.load()` for the bundled model."
     )
     E002 = (
@@ -40,7 +41,10 @@ class Errors:
         "The model at '{path}' was saved with {package} {saved}, but {package} {installed} is "
         "installed. Install {package}=={saved} or retrain the model with `classifier train`."
     )
-    E004 = "The model card '{path}' is not valid JSON or lacks the keys {keys}: {detail}. Retrain the model."
+    E004 = (
+        "The model card '{path}' is not a JSON object with the keys {keys}: {detail}. Restore the "
+        "original card or retrain the model with `classifier train`."
+    )
     E005 = "Unknown category '{name}'. Expected one of: {allowed}."
     E007 = (
         "Corpus file '{path}', line {line}: {detail}. Fix the record; the datasets/GUIDE.md "
@@ -87,6 +91,26 @@ class Errors:
         "A worker process stopped before finishing its inputs ({detail}); the run cannot finish. "
         "Run again, with fewer --jobs if memory is short."
     )
+    E030 = (
+        "The model file '{path}' is not usable: {detail}. Restore the original file or retrain the "
+        "model with `classifier train`."
+    )
+    E031 = (
+        "The model at '{path}' is not pinned as trusted: its card (sha256 {digest}) is neither the "
+        "bundled model's nor one pinned with `classifier model pin`. Run `classifier model verify {path}` "
+        "to see what it would change, then pass --trust-model (library: "
+        "`classifier.load(path, trust=True)`) if you trust its source."
+    )
+    E032 = (
+        "The model at '{path}' was saved in an older format that stored a pickle ('model.joblib'), "
+        "which is never read because unpickling runs code: its card lacks 'files'. Retrain the model "
+        "with `classifier train --output {path}`."
+    )
+    E033 = (
+        "The estimator file '{path}' holds types that are not on the list this package trusts: "
+        "{types}. Expected only scikit-learn and NumPy types and {allowed}. Retrain the model with "
+        "`classifier train` instead of loading this file."
+    )
 
 
 class ClassifierError(Exception):
@@ -102,7 +126,7 @@ class ModelNotFoundError(ClassifierError, FileNotFoundError):
 
 
 class ModelIntegrityError(ClassifierError):
-    """A model file does not match the hash recorded in its model card."""
+    """A model file does not match the hash its card records, or is malformed (the message names it)."""
 
 
 class ModelVersionError(ClassifierError):
@@ -142,3 +166,7 @@ class ResumeError(InputError):
 
 class OutputBusyError(InputError):
     """Another run holds the lock of the same output file."""
+
+
+class UntrustedModelError(ClassifierError):
+    """A model directory is intact but its card is not pinned, and trust was not given."""

@@ -109,11 +109,13 @@ def test_train_and_evaluate_commands(tiny_corpus: Path, tmp_path: Path) -> None:
     trained = run("train", "--corpus", str(tiny_corpus), "--output", str(model))
     assert trained.exit_code == 0, trained.output
     assert "Dev split" in trained.stdout and "| cure_claim |" in trained.stdout
+    assert f"classifier score --model {model} --trust-model" in trained.stderr
     metrics_file = tmp_path / "metrics.json"
     evaluated = run(
         "evaluate",
         "--model",
         str(model),
+        "--trust-model",
         "--corpus",
         str(tiny_corpus),
         "--split",

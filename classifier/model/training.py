@@ -317,5 +317,5 @@ def train(
     from classifier.api import load
     from classifier.evaluate.metrics import evaluate_model
 
-    card["dev_metrics"] = evaluate_model(load(output), by_split["dev"])
+    card["dev_metrics"] = evaluate_model(load(output, trust=True), by_split["dev"])
     return update_card(output, dev_metrics=card["dev_metrics"])

@@ -34,6 +34,7 @@ class ClinicClaims:
         batch_size: int = 64,
         explain: str = "short",
         min_confidence: float | None = None,
+        trust: bool = False,
     ) -> None:
         from classifier.flags.scoring import Scorer
         from classifier.model.persistence import load_weights
@@ -45,7 +46,7 @@ class ClinicClaims:
         self.batch_size = batch_size
         self.vocab = nlp.vocab
         self.model_path = model or str(default_model_path())
-        weights, self.card = load_weights(self.model_path)
+        weights, self.card = load_weights(self.model_path, trust=trust)
         self.scorer = Scorer(weights, threshold=threshold, explain=explain, min_confidence=min_confidence)
         self._preprocess: Language | None = None
 
@@ -101,6 +102,7 @@ def default_model_path() -> object:
         "batch_size": 64,
         "explain": "short",
         "min_confidence": None,
+        "trust": False,
     },
     assigns=["doc.spans", f"doc._.{REPORT_EXTENSION}"],
 )
@@ -114,8 +116,12 @@ def make_claims(
     batch_size: int,
     explain: str,
     min_confidence: float | None,
+    trust: bool,
 ) -> ClinicClaims:
-    """Factory for ``nlp.add_pipe("clinic_claims", config={"model": "models/x"})``."""
+    """Factory for ``nlp.add_pipe("clinic_claims", config={"model": "models/x"})``.
+
+    ``trust``: load a model whose card is not pinned (see :func:`classifier.load`).
+    """
     return ClinicClaims(
         nlp,
         name,
@@ -125,4 +131,5 @@ def make_claims(
         batch_size=batch_size,
         explain=explain,
         min_confidence=min_confidence,
+        trust=trust,
     )
