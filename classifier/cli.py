@@ -8,16 +8,18 @@ import hashlib
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from functools import partial
 from importlib import metadata
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
 from classifier.errors import ClassifierError, Errors, RunError, WorkerError
 from classifier.files import write_atomic
 from classifier.output.rendering import FORMATS, printable
-from classifier.read.inputs import MAX_BYTES, STDIN, discover, display_path
+from classifier.read.inputs import MAX_BYTES, STDIN, Discovered, discover, display_path
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 corpus_app = typer.Typer(no_args_is_help=True, help="Build, validate and describe the labelled corpus.")
@@ -69,6 +71,41 @@ def _fail(message: str, code: int = 2) -> typer.Exit:
     """Print one line on standard error (control characters escaped) and give the exit to raise."""
     typer.secho(f"error: {printable(display_path(message))}", err=True, fg=typer.colors.RED)
     return typer.Exit(code)
+
+
+def _scorer(
+    scheduler: str | None, read_on: str | None, jobs: int, **options: Any
+) -> Callable[[Any, list[Discovered]], Iterator[dict[str, Any]]]:
+    """How ``score`` turns inputs into records: local processes, or a Dask cluster (connected now,
+    before any output is opened, so a wrong address leaves no file behind). ``options`` are
+    ``score_inputs``'s ``max_bytes`` and ``keep_text``."""
+    from classifier.run.batch import score_inputs
+
+    if scheduler is None:
+        if read_on is not None:
+            raise _fail("--read-on applies only with --scheduler ADDRESS")
+        return partial(score_inputs, jobs=jobs, **options)
+    from classifier.run.cluster import READ_ON, connect, score_on_cluster
+
+    if jobs != 1:
+        raise _fail(
+            "--jobs sets local processes and cannot be combined with --scheduler; "
+            "the cluster's workers do the work: start more of them (dask worker --nworkers N ADDRESS)"
+        )
+    if read_on is not None and read_on not in READ_ON:
+        raise _fail(f"--read-on takes {' or '.join(READ_ON)}, got '{read_on}'")
+    try:
+        client = connect(scheduler)
+    except ClassifierError as error:
+        raise _fail(str(error)) from error
+
+    def on_cluster(model: Any, items: list[Discovered]) -> Iterator[dict[str, Any]]:
+        with client:
+            yield from score_on_cluster(
+                client, model.loader(), items, read_on=read_on or "workers", **options
+            )
+
+    return on_cluster
 
 
 def _note(message: str) -> None:
@@ -152,12 +189,19 @@ def score(
     min_confidence: Annotated[
         float | None, typer.Option(help="Leave out flags with a confidence (score) below this, in [0, 1].")
     ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Score on the Dask cluster of this scheduler (needs the dask extra).")
+    ] = None,
+    read_on: Annotated[
+        str | None,
+        typer.Option(help="With --scheduler: who reads the files, workers (shared storage) or client."),
+    ] = None,
 ) -> None:
     """Score texts and write one record per input (exit 1 if any input could not be read,
     2 for wrong usage, 3 if the run could not finish)."""
     import classifier
     from classifier.output.writers import Output, run_files
-    from classifier.run.batch import Summary, score_inputs
+    from classifier.run.batch import Summary
 
     name = format or _infer_format(output)
     if name not in FORMATS:
@@ -176,6 +220,7 @@ def score(
             raise _fail(f"cannot read --from-file {from_file}: {error.strerror}") from error
     if not given:
         raise _fail("no inputs: give PATH arguments or --from-file LIST")
+    scorer = _scorer(scheduler, read_on, jobs, max_bytes=max_bytes, keep_text=name == "html")
     if output is not None and output.is_dir():
         raise _fail(f"-o {output} is a directory; give the file to write, e.g. -o {output / 'report.jsonl'}")
     found = list(discover(given, include=include or (), exclude=exclude or ()))
@@ -242,7 +287,7 @@ def score(
     )
     try:
         try:
-            for item in score_inputs(loaded, todo, jobs=jobs, max_bytes=max_bytes, keep_text=name == "html"):
+            for item in scorer(loaded, todo):
                 target.write(item)
                 summary.add(item)
                 if progress is not None:
