@@ -657,9 +657,7 @@ def baselines(
 
 @corpus_app.command("build")
 def corpus_build(
-    sources: Annotated[
-        list[Path], typer.Argument(metavar="SOURCE...", help="Authoring markup files (datasets/source/*.md).")
-    ],
+    sources: Annotated[list[Path], typer.Argument(metavar="SOURCE", hidden=True)],
     output: Annotated[Path, typer.Option(metavar="FILE", help="Corpus file to write.")] = DEFAULT_CORPUS,
     splits: Annotated[
         Path | None,
@@ -669,7 +667,8 @@ def corpus_build(
         ),
     ] = None,
 ) -> None:
-    """Build the corpus JSONL from authoring markup, assigning splits by document."""
+    """Build the corpus from authoring markup files (SOURCE: datasets/source/*.md and
+    datasets/realstyle/*.md), assigning splits by document."""
     from classifier.corpus.build import build_corpus, read_pinned, write_pinned
     from classifier.corpus.markup import MarkupError
     from classifier.corpus.schema import write_corpus
@@ -686,10 +685,11 @@ def corpus_build(
 
 @corpus_app.command("validate")
 def corpus_validate(
-    corpus: Annotated[Path, typer.Argument(metavar="CORPUS", help="Corpus file.")] = DEFAULT_CORPUS,
+    corpus: Annotated[Path, typer.Argument(metavar="CORPUS", hidden=True)] = DEFAULT_CORPUS,
     minimums: Annotated[bool, typer.Option(help="Check the coverage minimums too.")] = True,
 ) -> None:
-    """Check schema, offsets, labels, splits and (by default) coverage; exit 1 on any problem."""
+    """Check a corpus file (default: datasets/corpus.jsonl): schema, offsets, labels, splits,
+    runs of words shared across splits and (by default) coverage; exit 1 on any problem."""
     from classifier.corpus import read_corpus
     from classifier.corpus.validate import MINIMUMS, validate_corpus
 
@@ -706,10 +706,11 @@ def corpus_validate(
 
 @corpus_app.command("stats")
 def corpus_stats(
-    corpus: Annotated[Path, typer.Argument(metavar="CORPUS", help="Corpus file.")] = DEFAULT_CORPUS,
+    corpus: Annotated[Path, typer.Argument(metavar="CORPUS", hidden=True)] = DEFAULT_CORPUS,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON instead of text.")] = False,
 ) -> None:
-    """Counts per category, genre, register, treatment, condition and split."""
+    """Counts per category, genre, register, treatment, condition and split of a corpus file
+    (default: datasets/corpus.jsonl)."""
     from classifier.corpus import read_corpus
     from classifier.corpus.stats import corpus_stats as compute
     from classifier.corpus.stats import format_stats
@@ -723,9 +724,7 @@ def corpus_stats(
 
 @corpus_app.command("agreement")
 def corpus_agreement(
-    second: Annotated[
-        Path, typer.Argument(metavar="SECOND", help="The second, independent annotation (corpus format).")
-    ],
+    second: Annotated[Path, typer.Argument(metavar="SECOND", hidden=True)],
     corpus: Annotated[
         Path, typer.Option(metavar="FILE", help="The corpus holding the first annotation.")
     ] = DEFAULT_CORPUS,
@@ -733,7 +732,8 @@ def corpus_agreement(
         Path | None, typer.Option("--json", metavar="FILE", help="Also write the figures as JSON to FILE.")
     ] = None,
 ) -> None:
-    """Inter-annotator agreement: span F1 and per-category Cohen's kappa over sentences."""
+    """Inter-annotator agreement between the corpus and SECOND, an independent annotation of some
+    of its documents (corpus format): span F1 and per-category Cohen's kappa over sentences."""
     from classifier.corpus import read_corpus
     from classifier.corpus.agreement import agreement
 
@@ -761,9 +761,9 @@ def corpus_agreement(
 
 @model_app.command("verify")
 def model_verify(
-    directory: Annotated[Path, typer.Argument(metavar="DIR", help="The model directory to check.")],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", hidden=True)],
 ) -> None:
-    """Check every file of a model directory against its card and show what it would change against
+    """Check every file of the model directory DIR against its card and show what it would change against
     the bundled model (categories, thresholds, vocabulary size, training data); exit 0 when its card is
     pinned, 1 when it is intact but not pinned, 2 when it is damaged or malformed."""
     from classifier.model.verify import compare_models, format_changes
@@ -780,11 +780,9 @@ def model_verify(
 
 @model_app.command("pin")
 def model_pin(
-    directory: Annotated[
-        Path, typer.Argument(metavar="DIR", help="The model directory whose card to trust.")
-    ],
+    directory: Annotated[Path, typer.Argument(metavar="DIR", hidden=True)],
 ) -> None:
-    """Trust a model directory's card from now on, after checking its files: records the card's sha256
+    """Trust the model directory DIR's card from now on, after checking its files: records the card's sha256
     in the package (classifier/data/trusted_models.json). Run it on models/default after retraining."""
     from classifier.model.pins import BUNDLED_LABEL
     from classifier.model.verify import pin_model
