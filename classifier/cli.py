@@ -300,11 +300,19 @@ def score(
         typer.Option(metavar="X", help="Leave out flags whose confidence (score) is below X, in [0, 1]."),
     ] = None,
     scheduler: Annotated[
-        str | None, typer.Option(help="Score on the Dask cluster of this scheduler (needs the dask extra).")
+        str | None,
+        typer.Option(
+            metavar="ADDRESS",
+            help="Score on the Dask cluster of this scheduler, e.g. tcp://10.0.0.5:8786 "
+            "(needs the dask extra; see docs/dask.md).",
+        ),
     ] = None,
     read_on: Annotated[
         str | None,
-        typer.Option(help="With --scheduler: who reads the files, workers (shared storage) or client."),
+        typer.Option(
+            metavar="workers|client",
+            help="With --scheduler: who reads the files, the workers (shared storage) or this client.",
+        ),
     ] = None,
 ) -> None:
     """Flag the risky claims in files, folders or standard input.
