@@ -100,10 +100,14 @@ class Model:
             )
 
     def loader(self) -> Callable[[], Model]:
-        """A picklable function that loads this same model again (for worker processes)."""
+        """A picklable function that loads this same model again (for worker processes).
+
+        A model directory is named by its absolute path, so a worker started
+        in another folder (or on another machine sharing the storage) finds it.
+        """
         return partial(
             load,
-            self.path or None,
+            str(Path(self.path).absolute()) if self.path else None,
             threshold=self.threshold,
             spacy_model=self.spacy_model,
             explain=self.explain,

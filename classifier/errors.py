@@ -10,6 +10,7 @@ __all__ = [
     "CorpusError",
     "Errors",
     "InputError",
+    "MissingExtraError",
     "ModelIntegrityError",
     "ModelNotFoundError",
     "ModelVersionError",
@@ -62,6 +63,16 @@ class Errors:
     )
     E015 = "Unknown explanation mode '{value}'. Expected one of: {allowed}."
     E016 = "min_confidence must be a number in [0, 1], got {value}."
+    # Optional packages and the Dask cluster (E060-E069).
+    E060 = (
+        "{purpose} needs the optional package '{module}', which is not installed. "
+        "Install the extra: pip install 'classifier[{extra}]' (from a source tree: pip install '.[{extra}]')."
+    )
+    E061 = (
+        "Cannot use the Dask scheduler at '{address}': {detail}. Start one with `dask scheduler` and "
+        "workers with `dask worker {address}`, or check the address (for example tcp://10.0.0.5:8786)."
+    )
+    E062 = "The Dask cluster stopped answering before the run finished ({detail}); the run cannot finish."
     # Output files and runs (E050-E059).
     E050 = (
         "Cannot resume '{path}': {detail}. --resume only continues a file this tool wrote (it keeps "
@@ -104,6 +115,10 @@ class Errors:
 
 class ClassifierError(Exception):
     """Base class of every error this package raises on purpose."""
+
+
+class MissingExtraError(ClassifierError, ModuleNotFoundError):
+    """An optional dependency is not installed; the message names the extra that provides it."""
 
 
 class ModelNotFoundError(ClassifierError, FileNotFoundError):
