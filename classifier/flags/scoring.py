@@ -23,6 +23,7 @@ from classifier.flags.explanations import (
 from classifier.flags.phrases import Flag, locate_phrase, sentence_bounds
 from classifier.flags.report import Report, document_risk
 from classifier.model.features import NEGATED_PREFIX, DocumentFeatures, SentenceFeatures, document_features
+from classifier.model.phrases import anchor_positions, phrase_features, token_cues
 from classifier.model.vectors import IndexedBatch, SparseRows
 from classifier.model.weights import ScoringWeights
 from classifier.pipeline.cues import CUES_KEY
@@ -71,6 +72,7 @@ class Scorer:
         self.weights = weights.feature_weights
         self.disclosure = get_category("missing_disclosure")
         self.page = weights.page.stance if weights.page is not None else None
+        self.phrases = weights.phrases
 
     def _features(self, doc: Doc) -> DocumentFeatures:
         return document_features(doc, cues_key=self.cues_key, page=self.page)
@@ -138,7 +140,11 @@ class Scorer:
         sentences, categories = np.nonzero(probabilities >= self.thresholds)
         scores = probabilities[sentences, categories]
         evidence = self._evidence(rows, sentences, categories)
-        contributions = self.indexer.contributions_many(batch, sentences, categories, self.weights)
+        contributions = (
+            self.indexer.contributions_many(batch, sentences, categories, self.weights)
+            if self.phrases is None
+            else [[] for _ in range(len(sentences))]
+        )
         return _Hits(sentences.tolist(), categories.tolist(), scores.tolist(), evidence, contributions)
 
     def _evidence(
@@ -189,11 +195,13 @@ class Scorer:
         source = original_text(doc)
         tokens = _TokenEdges(doc)
         sentence_offsets: dict[int, tuple[int, int]] = {}
+        cues = token_cues(doc, self.cues_key) if self.phrases is not None else {}
         return [
             self._flag(
                 doc,
                 source,
                 tokens,
+                cues,
                 sentence_offsets,
                 features,
                 sentence_index,
@@ -216,22 +224,28 @@ class Scorer:
             flags = [flag for flag in flags if flag.score >= self.min_confidence]
         return Report(risk=risk, flags=flags)
 
-    @staticmethod
-    def _anchors(sentence: SentenceFeatures, category: Category) -> list[int]:
-        """Word positions of the category's lexicon cues in the sentence (word_tokens is ascending)."""
-        tokens = sentence.word_tokens
-        found = []
-        for token in sentence.anchors.get(category.id, ()):
-            i = bisect_left(tokens, token)
-            if i < len(tokens) and tokens[i] == token:
-                found.append(i)
-        return found
+    def _phrase(
+        self,
+        doc: Doc,
+        sentence: SentenceFeatures,
+        cues: dict[int, tuple[str, ...]],
+        category: Category,
+        contributions: list[float],
+    ) -> tuple[int, int]:
+        """The flag's phrase as a word range of ``sentence``: from the phrase model, or (for a model
+        saved without one) grown around the words that raised the category most."""
+        anchors = anchor_positions(sentence, category.id)
+        if self.phrases is None:
+            return locate_phrase(contributions, anchors)
+        features = phrase_features(doc, sentence, anchors, cues, category.id)
+        return self.phrases.locate(features, category.id)
 
     def _flag(
         self,
         doc: Doc,
         source: str,
         edges: _TokenEdges,
+        cues: dict[int, tuple[str, ...]],
         sentence_offsets: dict[int, tuple[int, int]],
         features: list[SentenceFeatures],
         sentence_index: int,
@@ -241,10 +255,12 @@ class Scorer:
         contributions: list[float],
     ) -> tuple[Flag, Span]:
         sentence = features[sentence_index]
-        first, last = locate_phrase(contributions, self._anchors(sentence, category))
+        first, last = self._phrase(doc, sentence, cues, category, contributions)
         tokens = sentence.word_tokens
         whole = sentence.sentence.start, sentence.sentence.end
-        if tokens:
+        if tokens and self.phrases is not None:
+            first_token, last_token = edges.trim_phrase(tokens[first], tokens[max(first, last - 1)] + 1)
+        elif tokens:
             first_token, last_token = edges.trim(tokens[first], tokens[max(first, last - 1)] + 1)
         else:
             first_token, last_token = whole
@@ -371,6 +387,14 @@ class _TokenEdges:
         self.tail = (dropped | ((punct != 0) & (orth != _PERCENT))).tolist()
         self.starts = offset.tolist()
         self.ends = (offset + length).tolist()
+        # The phrase model chooses its own words; only tokens without a letter or digit are cut
+        # from a phrase's edges ("%" stays at its end).
+        wordless = [not any(character.isalnum() for character in token.text) for token in doc]
+        self.phrase_lead = [blank or cut for blank, cut in zip((space != 0).tolist(), wordless, strict=True)]
+        self.phrase_tail = [
+            lead and token_orth != _PERCENT
+            for lead, token_orth in zip(self.phrase_lead, orth.tolist(), strict=True)
+        ]
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """Tokens ``[start, end)`` without the dropped tokens at either edge (all of them if all are)."""
@@ -380,6 +404,15 @@ class _TokenEdges:
         while last > first and self.tail[last - 1]:
             last -= 1
         return (first, last) if last > first else (start, end)
+
+    def trim_phrase(self, start: int, end: int) -> tuple[int, int]:
+        """Tokens ``[start, end)`` of a phrase without the wordless tokens at either edge."""
+        first, last = start, end
+        while first < last - 1 and self.phrase_lead[first]:
+            first += 1
+        while last > first + 1 and self.phrase_tail[last - 1]:
+            last -= 1
+        return first, last
 
     def characters(self, start: int, end: int) -> tuple[int, int]:
         """The character range of tokens ``[start, end)`` in ``doc.text``."""

@@ -336,9 +336,11 @@ def load_model(directory: str | Path, *, trust: bool = False) -> tuple[TrainedMo
     import skops.io
     from sklearn.pipeline import Pipeline
 
-    card, contents = _open(directory, trust, (ESTIMATOR_FILE,))
+    card, contents = _open(directory, trust, (ESTIMATOR_FILE, SCORING_FILE))
     directory = Path(directory)
     _check_versions(directory, card, tuple(PINNED_LIBRARIES))
+    # The phrase model is plain arrays: it lives in the scoring file only.
+    phrases = ScoringWeights.load(io.BytesIO(contents[SCORING_FILE]), path=directory / SCORING_FILE).phrases
     path = directory / ESTIMATOR_FILE
     data = contents[ESTIMATOR_FILE]
     # skops reads a zip of JSON and arrays; a damaged one can fail in any of their parsers.
@@ -367,6 +369,7 @@ def load_model(directory: str | Path, *, trust: bool = False) -> tuple[TrainedMo
         categories=list(card["categories"]),
         thresholds={name: float(value) for name, value in card["thresholds"].items()},
         page=payload["page"],
+        phrases=phrases,
     )
     return model, card
 

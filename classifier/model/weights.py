@@ -24,6 +24,7 @@ import numpy as np
 from classifier.errors import Errors, ModelIntegrityError
 from classifier.model.linear import StackedLinear
 from classifier.model.page import PageWeights
+from classifier.model.phrases import PHRASE_SCORES, PhraseWeights
 from classifier.model.vectors import SentenceIndexer
 from classifier.taxonomy import SPAN_CATEGORIES
 
@@ -42,6 +43,8 @@ class TrainedModel:
     thresholds: dict[str, float]
     #: The page model (:mod:`classifier.model.page`) whose stance the sentence features carry, if any.
     page: Pipeline | None = None
+    #: The phrase model (:mod:`classifier.model.phrases`) that places a flag inside its sentence, if any.
+    phrases: PhraseWeights | None = None
 
 
 @dataclass
@@ -55,6 +58,8 @@ class ScoringWeights:
     #: categories x features: each feature's weight (mean over calibration folds) times its IDF.
     feature_weights: np.ndarray
     page: PageWeights | None = None
+    #: Places each flag's phrase; without it, the phrase grows around the strongest evidence.
+    phrases: PhraseWeights | None = None
 
     @classmethod
     def from_trained(cls, model: TrainedModel) -> ScoringWeights:
@@ -73,6 +78,7 @@ class ScoringWeights:
             linear=StackedLinear.from_estimator(model.estimator),
             feature_weights=category_weights(model.estimator) * indexer.idf[np.newaxis, :],
             page=PageWeights.from_estimator(model.page) if model.page is not None else None,
+            phrases=model.phrases,
         )
 
     def save(self, target: str | Path | BinaryIO) -> None:
@@ -94,6 +100,10 @@ class ScoringWeights:
             feature_weights=self.feature_weights,
             **{f"linear_{name}": array for name, array in self.linear.arrays().items()},
             **{f"page_{name}": array for name, array in (self.page.arrays() if self.page else {}).items()},
+            **{
+                f"phrase_{name}": array
+                for name, array in (self.phrases.arrays() if self.phrases else {}).items()
+            },
         )
 
     @classmethod
@@ -116,6 +126,7 @@ class ScoringWeights:
 MAX_UNCOMPRESSED_BYTES = 1 << 30
 _LINEAR = tuple(f"linear_{name}" for name in StackedLinear.ARRAYS)
 _PAGE = ("page_terms", "page_idf", "page_coef", "page_intercept")
+_PHRASE = ("phrase_names", "phrase_weights", "phrase_intercepts", "phrase_config")
 _REQUIRED = ("config", "terms", "idf", "feature_weights", *_LINEAR)
 #: What reading a damaged archive member can raise (zip, zlib and .npy header errors).
 _READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError)
@@ -164,6 +175,9 @@ class _Archive:
         page = [name in self.arrays.files for name in _PAGE]
         if any(page) and not all(page):
             raise self.fail(f"the page model needs all of {list(_PAGE)}, found only some")
+        phrase = [name in self.arrays.files for name in _PHRASE]
+        if any(phrase) and not all(phrase):
+            raise self.fail(f"the phrase model needs all of {list(_PHRASE)}, found only some")
 
     def array(
         self, name: str, kind: str, shape: tuple[int | None, ...], *, finite: bool = True
@@ -244,6 +258,20 @@ class _Archive:
                 coef=np.asarray(self.array("page_coef", "f", (len(page_terms),)), dtype=np.float64),
                 intercept=float(self.array("page_intercept", "f", (1,))[0]),
             )
+        phrases = None
+        if "phrase_names" in self.arrays.files:
+            names = self.terms("phrase_names")
+            scores = len(PHRASE_SCORES)
+            arrays = {
+                "names": np.array(names, dtype=str),
+                "weights": self.array("phrase_weights", "f", (len(names), scores)),
+                "intercepts": self.array("phrase_intercepts", "f", (scores,)),
+                "config": self.array("phrase_config", "U", ()),
+            }
+            try:
+                phrases = PhraseWeights.from_arrays(arrays)
+            except ValueError as error:
+                raise self.fail(str(error)) from error
         return cls(
             categories=list(config["categories"]),
             thresholds={k: float(v) for k, v in config["thresholds"].items()},
@@ -258,6 +286,7 @@ class _Archive:
             linear=linear,
             feature_weights=self.array("feature_weights", "f", (n_categories, n_terms)),
             page=page,
+            phrases=phrases,
         )
 
 
