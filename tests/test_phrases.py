@@ -94,7 +94,7 @@ def test_malformed_arrays_are_refused(change, message: str) -> None:
 
 
 def test_phrase_weights_survive_saving(tiny_model_dir: Path) -> None:
-    weights, _ = load_weights(tiny_model_dir)
+    weights, _ = load_weights(tiny_model_dir, trust=True)
     assert weights.phrases is not None
     buffer = io.BytesIO()
     weights.save(buffer)
@@ -132,6 +132,17 @@ def _flag(model: classifier.Model, text: str, category: str) -> dict:
         ("Our umbilical cord cells are pluripotent.", "pluripotency_misstatement", ["pluripotent"]),
         ("Our clinic offers an FDA approved stem cell therapy.", "regulatory_misstatement", ["FDA approved"]),
         ("After one injection I threw away my cane.", "testimonial_evidence", ["cane"]),
+        (
+            "Over 10,000 treatments performed with zero complications.",
+            "absolute_safety",
+            ["zero complications"],
+        ),
+        ("Our stem cell injections reverse knee arthritis.", "cure_claim", ["reverse", "arthritis"]),
+        (
+            "Our IV drips help with fatigue, migraines, low libido, brain fog and balance.",
+            "cure_all",
+            ["fatigue", "balance"],
+        ),
     ],
     ids=[
         "cure-object",
@@ -143,6 +154,9 @@ def _flag(model: classifier.Model, text: str, category: str) -> dict:
         "pluripotent",
         "fda-approved-not-fda-alone",
         "testimonial-object",
+        "zero-with-its-noun",
+        "cure-verb-not-subject-alone",
+        "cure-all-the-list-not-one-word",
     ],
 )
 def test_phrase_holds_what_carries_the_claim(

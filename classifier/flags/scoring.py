@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_left
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
@@ -37,6 +38,13 @@ _PHRASE_TRIM = frozenset(
 )
 _PHRASE_TRIM_IDS = np.array(sorted(get_string_id(text) for text in _PHRASE_TRIM), dtype=np.uint64)
 _PERCENT = get_string_id("%")
+#: A list number that the tokenizer keeps as one token: "6/", "2)", "10.".
+_LIST_NUMBER = re.compile(r"\d{1,3}[/.)]$")
+
+
+def _wordless(text: str) -> bool:
+    """True for a token with no letter or digit: spaces, punctuation, bullets, symbols."""
+    return not any(character.isalnum() for character in text)
 
 
 class Scorer:
@@ -387,14 +395,7 @@ class _TokenEdges:
         self.tail = (dropped | ((punct != 0) & (orth != _PERCENT))).tolist()
         self.starts = offset.tolist()
         self.ends = (offset + length).tolist()
-        # The phrase model chooses its own words; only tokens without a letter or digit are cut
-        # from a phrase's edges ("%" stays at its end).
-        wordless = [not any(character.isalnum() for character in token.text) for token in doc]
-        self.phrase_lead = [blank or cut for blank, cut in zip((space != 0).tolist(), wordless, strict=True)]
-        self.phrase_tail = [
-            lead and token_orth != _PERCENT
-            for lead, token_orth in zip(self.phrase_lead, orth.tolist(), strict=True)
-        ]
+        self.doc = doc
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """Tokens ``[start, end)`` without the dropped tokens at either edge (all of them if all are)."""
@@ -406,11 +407,13 @@ class _TokenEdges:
         return (first, last) if last > first else (start, end)
 
     def trim_phrase(self, start: int, end: int) -> tuple[int, int]:
-        """Tokens ``[start, end)`` of a phrase without the wordless tokens at either edge."""
+        """Tokens ``[start, end)`` of a phrase the phrase model chose, without the tokens at its edges
+        that hold no letter or digit ("%" stays at its end) and without a leading list number ("6/")."""
+        doc = self.doc
         first, last = start, end
-        while first < last - 1 and self.phrase_lead[first]:
+        while first < last - 1 and (_wordless(doc[first].text) or _LIST_NUMBER.match(doc[first].text)):
             first += 1
-        while last > first + 1 and self.phrase_tail[last - 1]:
+        while last > first + 1 and _wordless(doc[last - 1].text) and doc[last - 1].text != "%":
             last -= 1
         return first, last
 
