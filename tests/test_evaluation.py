@@ -70,3 +70,36 @@ def test_document_auc() -> None:
     inverted = _document_auc([risky, safe], [Report(risk=0.1), Report(risk=0.9)])
     assert inverted["roc_auc"] == 0.0
     assert _document_auc([safe, safe], [Report(risk=0.1), Report(risk=0.2)])["roc_auc"] is None
+
+
+def test_phrase_counts_judge_phrases_apart_from_sentences() -> None:
+    from classifier.evaluate.metrics import _phrase_counts, _phrase_table
+    from classifier.flags.phrases import Flag
+
+    text = "Our cells cure autism fast. They are safe. Nothing here."
+    document = CorpusDocument(
+        id="x",
+        genre="clinic_homepage",
+        treatment="msc",
+        condition="autism",
+        register="plain",
+        split="test",
+        text=text,
+        spans=[SpanAnnotation(10, 21, "cure_claim"), SpanAnnotation(37, 41, "absolute_safety")],
+    )
+    ranges = [(0, 27), (28, 42), (43, 56)]
+
+    def flag(category: str, start: int, end: int) -> Flag:
+        return Flag(category, start, end, text[start:end], "", 0.9, "high", "", [], "")
+
+    flags = [
+        flag("cure_claim", 10, 21),  # exact
+        flag("absolute_safety", 28, 41),  # overlaps "safe"
+        flag("hype_language", 10, 14),  # no gold hype span in that sentence: not judged
+        flag("cure_claim", 43, 50),  # a sentence without gold: not judged
+    ]
+    counts = _phrase_counts(document, flags, ranges)
+    assert (counts["flags"], counts["overlap"], counts["exact"]) == (2, 2, 1)
+    table = _phrase_table(counts)
+    assert table["exact_share"] == 0.5 and table["overlap_share"] == 1.0
+    assert table["words_per_flag"] == 2.5 and table["words_per_gold_span"] == 1.5

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -82,9 +83,11 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
     disclosure = Counter()
     any_risk = Counter()
     careful = Counter()
+    phrases = Counter()
     n_sentences = 0
     for document, report, ranges in zip(documents, reports, split_sentences(texts), strict=True):
         flags = [f for f in report.flags if f.category in SPAN_CATEGORIES]
+        phrases.update(_phrase_counts(document, flags, ranges))
         for start, end in ranges:
             n_sentences += 1
             gold = {s.label for s in document.spans if s.start < end and start < s.end}
@@ -140,10 +143,50 @@ def evaluate_model(model: Model, documents: Sequence[CorpusDocument]) -> dict[st
         "sentence": sentence_table,
         "span_overlap": _table(overlap),
         "span_exact": _table(exact),
+        "phrases": _phrase_table(phrases),
         "confusion": {gold: dict(row) for gold, row in confusion.items()},
         "calibration": _calibration(model, documents),
         "document_risk": _document_auc(documents, reports),
         "missing_disclosure": _prf(disclosure["tp"], disclosure["fp"], disclosure["fn"]),
+    }
+
+
+def _phrase_counts(
+    document: CorpusDocument, flags: Sequence[Any], ranges: Sequence[tuple[int, int]]
+) -> Counter[str]:
+    """How well phrases are placed, apart from whether sentences are: of the flags on a sentence
+    that holds a gold span of their category, how many overlap one, match one exactly, and words."""
+    counts: Counter[str] = Counter()
+    starts = [start for start, _ in ranges]
+    for span in document.spans:
+        if span.label in SPAN_CATEGORIES:
+            counts["gold_spans"] += 1
+            counts["gold_words"] += len(document.text[span.start : span.end].split())
+    for flag in flags:
+        index = bisect_right(starts, flag.start) - 1
+        if index < 0 or flag.start >= ranges[index][1]:
+            continue
+        start, end = ranges[index]
+        gold = [s for s in document.spans if s.label == flag.category and s.start < end and start < s.end]
+        if not gold:
+            continue
+        counts["flags"] += 1
+        counts["flag_words"] += len(flag.text.split())
+        counts["overlap"] += any(_overlaps(s.start, s.end, flag) for s in gold)
+        counts["exact"] += any(_identical(s.start, s.end, flag) for s in gold)
+    return counts
+
+
+def _phrase_table(counts: Counter[str]) -> dict[str, Any]:
+    flags = counts["flags"]
+    return {
+        "flags_on_gold_sentences": flags,
+        "overlap_share": round(counts["overlap"] / flags, 4) if flags else None,
+        "exact_share": round(counts["exact"] / flags, 4) if flags else None,
+        "words_per_flag": round(counts["flag_words"] / flags, 2) if flags else None,
+        "words_per_gold_span": round(counts["gold_words"] / counts["gold_spans"], 2)
+        if counts["gold_spans"]
+        else None,
     }
 
 
@@ -252,6 +295,7 @@ def format_metrics(metrics: dict[str, Any]) -> str:
     d = metrics["missing_disclosure"]
     risk = metrics["document_risk"]
     auc = "n/a (one class only)" if risk["roc_auc"] is None else f"{risk['roc_auc']:.3f}"
+    lines += ["", *_format_phrases(metrics["phrases"])]
     lines += [
         "",
         f"Document risk ROC AUC (documents with any gold span vs none): {auc} "
@@ -265,6 +309,17 @@ def format_metrics(metrics: dict[str, Any]) -> str:
         *_format_confusion(metrics["confusion"]),
     ]
     return "\n".join(lines)
+
+
+def _format_phrases(phrases: dict[str, Any]) -> list[str]:
+    if not phrases["flags_on_gold_sentences"]:
+        return ["Phrases: no flag lands on a sentence with a gold span of its category."]
+    return [
+        f"Phrases, apart from sentence decisions: of {phrases['flags_on_gold_sentences']} flags on a "
+        f"sentence with a gold span of their category, {phrases['overlap_share']:.1%} overlap one and "
+        f"{phrases['exact_share']:.1%} match one exactly; {phrases['words_per_flag']:.1f} words per "
+        f"flag against {phrases['words_per_gold_span']:.1f} per gold span."
+    ]
 
 
 def _format_calibration(calibration: dict[str, Any]) -> list[str]:
