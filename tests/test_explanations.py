@@ -90,6 +90,13 @@ def _check_grammar(text: str) -> None:
     assert "  " not in text and ".." not in text, text
 
 
+def _check_no_repetition(text: str) -> None:
+    """No sentence of a short explanation says again what another said: no run of four words twice."""
+    words = re.findall(r"[a-z]+", text.lower())
+    runs = [" ".join(words[i : i + 4]) for i in range(len(words) - 3)]
+    assert len(runs) == len(set(runs)), text
+
+
 @pytest.mark.parametrize(("category", "pattern"), ALL_PATTERNS)
 def test_every_template_renders_grammatical_short_and_full(category: str, pattern) -> None:
     chosen = get_category(category)
@@ -101,6 +108,7 @@ def test_every_template_renders_grammatical_short_and_full(category: str, patter
         full = explain(chosen, qualifiers, ["pluripotent (+1.8)"], mode="full")
         _check_grammar(short)
         _check_grammar(full)
+        _check_no_repetition(short)
         assert len(short) <= MAX_SHORT_LENGTH, (name, len(short), short)
         assert short.startswith(pattern.why) and full.startswith(pattern.why)
         assert pattern.fact in full and pattern.fact not in short
