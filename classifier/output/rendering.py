@@ -46,8 +46,9 @@ CSV_COLUMNS = (
 def record(item: InputText, report: Report | None) -> dict[str, Any]:
     """The output record of one input.
 
-    ``{"path", "risk", "flags", "error", "encoding", "extracted_from_html"}``;
-    when ``extracted_from_html`` is true, offsets refer to the extracted text.
+    ``{"path", "risk", "flags", "error", "encoding", "extracted_from_html", "html_extractor"}``;
+    when ``extracted_from_html`` is true, offsets refer to the extracted text and
+    ``html_extractor`` names the extractor that gave it (else it is null).
     """
     return {
         "path": item.path,
@@ -56,6 +57,7 @@ def record(item: InputText, report: Report | None) -> dict[str, Any]:
         "error": item.error,
         "encoding": item.encoding,
         "extracted_from_html": item.extracted_from_html,
+        "html_extractor": item.html_extractor,
     }
 
 

@@ -13,6 +13,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from classifier.read.html import extract_html
+
 __all__ = ["STDIN", "SUFFIXES", "Discovered", "InputText", "decode", "discover", "read_input"]
 
 #: File endings searched for in directories (unless --include says otherwise).
@@ -33,13 +35,15 @@ class Discovered:
 @dataclass(frozen=True)
 class InputText:
     """One input: its text (or an error), the encoding it was read with, and
-    whether the text was extracted from HTML (flag offsets then refer to it)."""
+    whether the text was extracted from HTML (flag offsets then refer to it),
+    and by which extractor (see :data:`classifier.read.html.EXTRACTORS`)."""
 
     path: str
     text: str | None
     error: str | None = None
     encoding: str | None = None
     extracted_from_html: bool = False
+    html_extractor: str | None = None
 
 
 def _matches(path: str, patterns: Sequence[str], root: str) -> bool:
@@ -133,16 +137,6 @@ def decode(data: bytes) -> tuple[str, str]:
     return str(best), best.encoding
 
 
-def html_to_text(markup: str) -> str:
-    """The visible main text of an HTML page (trafilatura), or all its visible text as a fallback."""
-    import trafilatura
-
-    text = trafilatura.extract(
-        markup, favor_recall=True, include_tables=True, include_comments=False, deduplicate=False
-    )
-    return text if text else trafilatura.html2txt(markup)
-
-
 def read_input(path: str) -> InputText:
     """Read and decode one input (``-`` is standard input); HTML is reduced to its text."""
     try:
@@ -152,5 +146,8 @@ def read_input(path: str) -> InputText:
         detail = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         return InputText(path, None, f"cannot read {path}: {detail}")
     if path.lower().endswith(HTML_SUFFIXES):
-        return InputText(path, html_to_text(text), encoding=encoding, extracted_from_html=True)
+        page = extract_html(text)
+        return InputText(
+            path, page.text, encoding=encoding, extracted_from_html=True, html_extractor=page.extractor
+        )
     return InputText(path, text, encoding=encoding)
