@@ -18,6 +18,7 @@ from classifier.errors import (
     ModelNotFoundError,
     ModelVersionError,
     UnknownCategoryError,
+    UntrustedModelError,
 )
 from classifier.flags.phrases import Flag
 from classifier.flags.report import Report
@@ -39,6 +40,7 @@ __all__ = [
     "ModelVersionError",
     "Report",
     "UnknownCategoryError",
+    "UntrustedModelError",
     "__version__",
     "get_category",
     "load",

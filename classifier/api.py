@@ -11,6 +11,7 @@ from typing import Any
 from spacy.language import Language
 
 from classifier.errors import Errors, InputError
+from classifier.flags.explanations import check_explain_mode
 from classifier.flags.report import Report
 from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.claims import REPORT_EXTENSION, SPANS_KEY, ClinicClaims
@@ -28,11 +29,24 @@ class Model:
     #: Texts longer than this many characters are scored in pieces.
     piece_size: int = 100_000
 
-    def __init__(self, nlp: Language, *, path: str, threshold: float | None, spacy_model: str | None) -> None:
+    def __init__(
+        self,
+        nlp: Language,
+        *,
+        path: str,
+        threshold: float | None,
+        spacy_model: str | None,
+        explain: str = "short",
+        min_confidence: float | None = None,
+        trust: bool = False,
+    ) -> None:
         self.nlp = nlp
         self.path = path
         self.threshold = threshold
         self.spacy_model = spacy_model
+        self.explain = explain
+        self.min_confidence = min_confidence
+        self.trust = trust
 
     @property
     def card(self) -> dict[str, Any]:
@@ -86,8 +100,20 @@ class Model:
             )
 
     def loader(self) -> Callable[[], Model]:
-        """A picklable function that loads this same model again (for worker processes)."""
-        return partial(load, self.path or None, threshold=self.threshold, spacy_model=self.spacy_model)
+        """A picklable function that loads this same model again (for worker processes).
+
+        A model directory is named by its absolute path, so a worker started
+        in another folder (or on another machine sharing the storage) finds it.
+        """
+        return partial(
+            load,
+            str(Path(self.path).absolute()) if self.path else None,
+            threshold=self.threshold,
+            spacy_model=self.spacy_model,
+            explain=self.explain,
+            min_confidence=self.min_confidence,
+            trust=self.trust,
+        )
 
     def _score_parallel(self, texts: Iterator[str], n_jobs: int, batch_size: int) -> Iterator[Report]:
         from classifier.run.parallel import ordered_map
@@ -134,8 +160,16 @@ def load(
     *,
     threshold: float | None = None,
     spacy_model: str | None = None,
+    explain: str = "short",
+    min_confidence: float | None = None,
+    trust: bool = False,
 ) -> Model:
     """Load a model directory (default: the model bundled with the package).
+
+    A model directory runs no code: it holds only arrays and JSON, and every
+    file must match the sha256 its card records. A card that is not pinned
+    (the bundled model's is; see ``classifier model pin``) is refused with
+    :class:`~classifier.errors.UntrustedModelError` unless ``trust`` is true.
 
     Parameters
     ----------
@@ -147,9 +181,38 @@ def load(
     spacy_model
         An installed spaCy pipeline (e.g. ``"en_core_web_sm"``) to preprocess
         with, instead of the built-in blank English one.
+    explain
+        ``"short"`` (default): each flag's explanation says why, which qualifier
+        was present or missing, and points to the fact, in at most 300
+        characters. ``"full"``: also the fact with its source and the drivers.
+    min_confidence
+        Leave out flags whose score (the calibrated probability) is below this,
+        on top of the per-category thresholds; each report's ``risk`` still
+        counts them.
+    trust
+        Load a model whose card is not pinned, such as one you trained
+        yourself. Check first what it changes with ``classifier model verify DIR``.
     """
     if threshold is not None and not 0.0 <= threshold <= 1.0:
         raise InputError(Errors.E013.format(value=threshold))
+    if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+        raise InputError(Errors.E016.format(value=min_confidence))
+    check_explain_mode(explain)
     nlp = build_pipeline(spacy_model)
-    nlp.add_pipe("clinic_claims", config={"model": str(path or ""), "threshold": threshold})
-    return Model(nlp, path=str(path or ""), threshold=threshold, spacy_model=spacy_model)
+    config = {
+        "model": str(path or ""),
+        "threshold": threshold,
+        "explain": explain,
+        "min_confidence": min_confidence,
+        "trust": trust,
+    }
+    nlp.add_pipe("clinic_claims", config=config)
+    return Model(
+        nlp,
+        path=str(path or ""),
+        threshold=threshold,
+        spacy_model=spacy_model,
+        explain=explain,
+        min_confidence=min_confidence,
+        trust=trust,
+    )

@@ -10,10 +10,17 @@ __all__ = [
     "CorpusError",
     "Errors",
     "InputError",
+    "MissingExtraError",
     "ModelIntegrityError",
     "ModelNotFoundError",
     "ModelVersionError",
+    "OutputBusyError",
+    "OutputError",
+    "ResumeError",
+    "RunError",
     "UnknownCategoryError",
+    "UntrustedModelError",
+    "WorkerError",
 ]
 
 
@@ -21,8 +28,8 @@ class Errors:
     """Message templates, one named constant per failure."""
 
     E001 = (
-        "No model found at '{path}': expected a directory holding 'model.joblib' and "
-        "'model_card.json'. Train one with `classifier train --output {path}` or call "
+        "No model found at '{path}': expected a directory holding 'model_card.json' and "
+        "the files it lists. Train one with `classifier train --output {path}` or call "
         "`classifier.load()` for the bundled model."
     )
     E002 = (
@@ -34,7 +41,10 @@ class Errors:
         "The model at '{path}' was saved with {package} {saved}, but {package} {installed} is "
         "installed. Install {package}=={saved} or retrain the model with `classifier train`."
     )
-    E004 = "The model card '{path}' is not valid JSON or lacks the keys {keys}: {detail}. Retrain the model."
+    E004 = (
+        "The model card '{path}' is not a JSON object with the keys {keys}: {detail}. Restore the "
+        "original card or retrain the model with `classifier train`."
+    )
     E005 = "Unknown category '{name}'. Expected one of: {allowed}."
     E007 = (
         "Corpus file '{path}', line {line}: {detail}. Fix the record; the datasets/GUIDE.md "
@@ -51,10 +61,64 @@ class Errors:
         "`python -m spacy download {name}` on a machine with internet access) or leave "
         "`spacy_model` unset to use the built-in blank English pipeline."
     )
+    E015 = "Unknown explanation mode '{value}'. Expected one of: {allowed}."
+    E016 = "min_confidence must be a number in [0, 1], got {value}."
+    # Optional packages and the Dask cluster (E060-E069).
+    E060 = (
+        "{purpose} needs the optional package '{module}', which is not installed. "
+        "Install the extra: pip install 'classifier[{extra}]' (from a source tree: pip install '.[{extra}]')."
+    )
+    E061 = (
+        "Cannot use the Dask scheduler at '{address}': {detail}. Start one with `dask scheduler` and "
+        "workers with `dask worker {address}`, or check the address (for example tcp://10.0.0.5:8786)."
+    )
+    E062 = "The Dask cluster stopped answering before the run finished ({detail}); the run cannot finish."
+    # Output files and runs (E050-E059).
+    E050 = (
+        "Cannot resume '{path}': {detail}. --resume only continues a file this tool wrote (it keeps "
+        "'{sidecar}' beside it); the file was left untouched. Run without --resume to start again, "
+        "or choose another -o."
+    )
+    E051 = (
+        "Another run is writing '{path}' (it holds the lock '{lock}'). Wait for it to finish, "
+        "or choose another -o."
+    )
+    E052 = (
+        "The output '{path}' is also an input; writing it would destroy it. Choose an -o outside the inputs."
+    )
+    E053 = "Cannot write the output '{path}': {detail}.{kept} Fix the cause, then run again{resume}."
+    E054 = (
+        "A worker process stopped before finishing its inputs ({detail}); the run cannot finish. "
+        "Run again, with fewer --jobs if memory is short."
+    )
+    E030 = (
+        "The model file '{path}' is not usable: {detail}. Restore the original file or retrain the "
+        "model with `classifier train`."
+    )
+    E031 = (
+        "The model at '{path}' is not pinned as trusted: its card (sha256 {digest}) is neither the "
+        "bundled model's nor one pinned with `classifier model pin`. Run `classifier model verify {path}` "
+        "to see what it would change, then pass --trust-model (library: "
+        "`classifier.load(path, trust=True)`) if you trust its source."
+    )
+    E032 = (
+        "The model at '{path}' was saved in an older format that stored a pickle ('model.joblib'), "
+        "which is never read because unpickling runs code: its card lacks 'files'. Retrain the model "
+        "with `classifier train --output {path}`."
+    )
+    E033 = (
+        "The estimator file '{path}' holds types that are not on the list this package trusts: "
+        "{types}. Expected only scikit-learn and NumPy types and {allowed}. Retrain the model with "
+        "`classifier train` instead of loading this file."
+    )
 
 
 class ClassifierError(Exception):
     """Base class of every error this package raises on purpose."""
+
+
+class MissingExtraError(ClassifierError, ModuleNotFoundError):
+    """An optional dependency is not installed; the message names the extra that provides it."""
 
 
 class ModelNotFoundError(ClassifierError, FileNotFoundError):
@@ -62,7 +126,7 @@ class ModelNotFoundError(ClassifierError, FileNotFoundError):
 
 
 class ModelIntegrityError(ClassifierError):
-    """A model file does not match the hash recorded in its model card."""
+    """A model file does not match the hash its card records, or is malformed (the message names it)."""
 
 
 class ModelVersionError(ClassifierError):
@@ -82,3 +146,27 @@ class CorpusError(ClassifierError, ValueError):
 
 class InputError(ClassifierError, ValueError):
     """An input given to the library or the command line is not usable."""
+
+
+class RunError(ClassifierError):
+    """A batch run could not finish (its output, the disk or a worker failed); exit status 3."""
+
+
+class OutputError(RunError):
+    """An output file, or its folder, could not be written."""
+
+
+class WorkerError(RunError):
+    """A worker process of a parallel run died."""
+
+
+class ResumeError(InputError):
+    """``--resume`` was asked to continue a file this tool did not write, or wrote for another run."""
+
+
+class OutputBusyError(InputError):
+    """Another run holds the lock of the same output file."""
+
+
+class UntrustedModelError(ClassifierError):
+    """A model directory is intact but its card is not pinned, and trust was not given."""

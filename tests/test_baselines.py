@@ -38,7 +38,7 @@ def test_keyword_baseline_matches_the_lexicon_as_whole_words() -> None:
 
 def test_compare_runs_the_cpu_baselines(tiny_model_dir: Path, splits: dict) -> None:
     result = compare(
-        classifier.load(tiny_model_dir),
+        classifier.load(tiny_model_dir, trust=True),
         splits["train"],
         splits["dev"],
         splits["test"],

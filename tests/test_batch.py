@@ -108,17 +108,17 @@ def test_html_text_is_extracted_and_the_record_says_so(messy: Path) -> None:
 def test_unreadable_and_vanishing_files(messy: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     original = batch.read_input
 
-    def flaky(path: str):
+    def flaky(path: str, **options):
         if path.endswith("a.txt"):
             Path(path).unlink()
         if path.endswith("latin1.txt"):
             raise_permission = PermissionError(13, "Permission denied")
-            monkeypatch.setattr(Path, "read_bytes", lambda self: (_ for _ in ()).throw(raise_permission))
+            monkeypatch.setattr(os, "open", lambda *args, **kwargs: (_ for _ in ()).throw(raise_permission))
             try:
-                return original(path)
+                return original(path, **options)
             finally:
                 monkeypatch.undo()
-        return original(path)
+        return original(path, **options)
 
     monkeypatch.setattr(batch, "read_input", flaky)
     result = run("score", str(messy / "a.txt"), str(messy / "latin1.txt"), "--format", "jsonl", "-q")
@@ -222,7 +222,7 @@ def very_many(tmp_path: Path) -> Path:
 @pytest.mark.parametrize("name", ["jsonl", "csv", "html"])
 def test_killed_run_leaves_a_valid_file_that_resume_completes(many: Path, tmp_path: Path, name: str) -> None:
     out = tmp_path / f"out.{name}"
-    growing = out if name != "html" else tmp_path / f".{out.name}.partial.jsonl"
+    growing = tmp_path / f".{out.name}.partial"  # records go here until the run completes
     process = subprocess.Popen(
         [str(COMMAND), "score", str(many), "-o", str(out), "-q"],
         stdout=subprocess.DEVNULL,
@@ -236,8 +236,9 @@ def test_killed_run_leaves_a_valid_file_that_resume_completes(many: Path, tmp_pa
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
+    assert not out.exists()  # a stopped run never leaves a half-written output
     if name == "csv":
-        rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+        rows = list(csv.DictReader(io.StringIO(growing.read_text(encoding="utf-8"))))
         first = len({r["path"] for r in rows})
     else:
         # A kill during the one write of a large record may tear it; --resume cuts a torn tail off.
@@ -259,12 +260,13 @@ def test_killed_run_leaves_a_valid_file_that_resume_completes(many: Path, tmp_pa
     else:
         content = out.read_text(encoding="utf-8")
         paths = sorted(p for p in expected if p in content)
-        assert not growing.exists()
+    assert not growing.exists()
     assert sorted(paths) == expected and len(paths) == len(set(paths))
 
 
 def test_interrupt_exits_130_with_a_valid_file(very_many: Path, tmp_path: Path) -> None:
     out = tmp_path / "out.jsonl"
+    partial = tmp_path / ".out.jsonl.partial"
     process = subprocess.Popen(
         [str(COMMAND), "score", str(very_many), "-o", str(out)],
         stdout=subprocess.DEVNULL,
@@ -272,10 +274,11 @@ def test_interrupt_exits_130_with_a_valid_file(very_many: Path, tmp_path: Path) 
         text=True,
     )
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and not (out.exists() and out.read_bytes().count(b"\n") >= 5):
+    while time.monotonic() < deadline and not (partial.exists() and partial.read_bytes().count(b"\n") >= 5):
         time.sleep(0.05)
     os.kill(process.pid, signal.SIGINT)
     _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130
     assert "--resume" in stderr
-    assert all(json.loads(line) for line in out.read_text(encoding="utf-8").splitlines())
+    assert not out.exists()
+    assert all(json.loads(line) for line in partial.read_text(encoding="utf-8").split("\n")[:-1])

@@ -16,7 +16,9 @@ from classifier.taxonomy import SPAN_CATEGORIES
 
 @pytest.fixture(scope="module")
 def metrics(tiny_model_dir: Path, tiny_corpus: Path) -> dict:
-    return evaluate_model(classifier.load(tiny_model_dir), read_corpus(tiny_corpus, splits=["test"]))
+    return evaluate_model(
+        classifier.load(tiny_model_dir, trust=True), read_corpus(tiny_corpus, splits=["test"])
+    )
 
 
 def test_reliability_table_covers_every_sentence_and_category(metrics: dict) -> None:

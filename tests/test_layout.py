@@ -25,6 +25,7 @@ PUBLIC = [
     "ModelVersionError",
     "Report",
     "UnknownCategoryError",
+    "UntrustedModelError",
     "__version__",
     "get_category",
     "load",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -14,11 +16,12 @@ import pytest
 import classifier
 from classifier.model.persistence import (
     CARD_FILE,
-    MODEL_FILE,
-    SCORING_FILE,
+    ESTIMATOR_FILE,
+    MODEL_FILES,
     load_model,
     load_weights,
     read_card,
+    update_card,
 )
 from classifier.model.weights import ScoringWeights
 
@@ -32,8 +35,8 @@ def model_copy(tiny_model_dir: Path, tmp_path: Path) -> Path:
 
 def test_round_trip_gives_same_scores(tiny_model_dir: Path, model_copy: Path) -> None:
     text = "Our clinic's therapy cures autism in weeks. Treatment has no side effects at all."
-    first = classifier.load(tiny_model_dir).score(text)
-    second = classifier.load(model_copy).score(text)
+    first = classifier.load(tiny_model_dir, trust=True).score(text)
+    second = classifier.load(model_copy, trust=True).score(text)
     assert first == second
     assert {f.category for f in first.flags} >= {"cure_claim", "absolute_safety"}
 
@@ -42,29 +45,51 @@ def test_card_records_what_the_issue_asks_for(tiny_model_dir: Path) -> None:
     card = read_card(tiny_model_dir)
     assert card["categories"] == list(classifier.SPAN_CATEGORIES)
     assert set(card["thresholds"]) == set(classifier.SPAN_CATEGORIES)
-    assert len(card["sha256"]) == 64
+    assert sorted(card["files"]) == sorted(item.name for item in MODEL_FILES)
     assert len(card["training_data"]["sha256"]) == 64
     assert {"scikit-learn", "spacy", "numpy"} <= set(card["library_versions"])
     assert "per_category" in card["dev_metrics"]["sentence"]
 
 
-@pytest.mark.parametrize("name", [MODEL_FILE, SCORING_FILE])
+def test_card_lists_the_sha256_of_every_file_saved(tiny_model_dir: Path) -> None:
+    card = read_card(tiny_model_dir)
+    for item in MODEL_FILES:
+        digest = hashlib.sha256((tiny_model_dir / item.name).read_bytes()).hexdigest()
+        assert card["files"][item.name] == digest
+    assert not (tiny_model_dir / "model.joblib").exists()
+
+
+@pytest.mark.parametrize("name", [item.name for item in MODEL_FILES])
 def test_tampered_file_is_refused(model_copy: Path, name: str) -> None:
     with (model_copy / name).open("ab") as handle:
         handle.write(b"tampered")
     for loader in (load_model, load_weights, classifier.load):
-        if loader is load_model and name == SCORING_FILE:
-            continue
-        with pytest.raises(classifier.ModelIntegrityError, match="does not match its model card"):
-            loader(model_copy)
+        with pytest.raises(classifier.ModelIntegrityError, match=f"'{model_copy / name}' does not match"):
+            loader(model_copy, trust=True)
+
+
+def test_files_the_card_does_not_list_are_never_opened(model_copy: Path) -> None:
+    # A FIFO would block whoever opened it; a pickle would run code.
+    os.mkfifo(model_copy / "model.joblib")
+    (model_copy / "extra.npz").write_bytes(b"not an archive")
+    weights, _ = load_weights(model_copy, trust=True)
+    assert weights.categories == list(classifier.SPAN_CATEGORIES)
+
+
+def test_update_card_keeps_the_fields_saving_wrote(model_copy: Path) -> None:
+    with pytest.raises(classifier.InputError, match=r"cannot change \['files'\]"):
+        update_card(model_copy, files={})
+    card = update_card(model_copy, comparison={"split": "dev"})
+    assert read_card(model_copy)["comparison"] == {"split": "dev"} == card["comparison"]
+    load_weights(model_copy, trust=True)
 
 
 def test_scoring_weights_are_the_estimators_numbers(tiny_model_dir: Path) -> None:
     from classifier.model.features import document_features
     from classifier.pipeline.build import build_pipeline
 
-    model, _ = load_model(tiny_model_dir)
-    saved, _ = load_weights(tiny_model_dir)
+    model, _ = load_model(tiny_model_dir, trust=True)
+    saved, _ = load_weights(tiny_model_dir, trust=True)
     fresh = ScoringWeights.from_trained(model)
     assert saved.categories == fresh.categories and saved.thresholds == fresh.thresholds
     assert saved.indexer.terms == fresh.indexer.terms
@@ -82,8 +107,9 @@ def test_scoring_does_not_import_scikit_learn(tiny_model_dir: Path) -> None:
     # Scoring reads scoring.npz with NumPy alone; importing scikit-learn would double the cold start.
     code = (
         "import sys, classifier; "
-        f"m = classifier.load({str(tiny_model_dir)!r}); m.score('Our cells cure autism.'); "
-        "print(sorted(name for name in sys.modules if name.split('.')[0] in ('sklearn', 'scipy', 'joblib')))"
+        f"m = classifier.load({str(tiny_model_dir)!r}, trust=True); m.score('Our cells cure autism.'); "
+        "print(sorted(name for name in sys.modules if name.split('.')[0] in "
+        "('sklearn', 'scipy', 'joblib', 'skops')))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert result.stdout.strip() == "[]"
@@ -96,13 +122,22 @@ def test_other_library_version_is_refused(model_copy: Path) -> None:
     with pytest.raises(
         classifier.ModelVersionError, match=r"scikit-learn 0\.24\.2.*Install scikit-learn==0\.24\.2"
     ):
-        load_model(model_copy)
+        load_model(model_copy, trust=True)
 
 
 def test_broken_card_is_refused(model_copy: Path) -> None:
     (model_copy / CARD_FILE).write_text("{not json")
-    with pytest.raises(classifier.ModelIntegrityError, match="not valid JSON"):
-        load_model(model_copy)
+    with pytest.raises(classifier.ModelIntegrityError, match="is not a JSON object with the keys"):
+        load_model(model_copy, trust=True)
+
+
+def test_estimator_round_trip_through_skops(tiny_model_dir: Path) -> None:
+    model, card = load_model(tiny_model_dir, trust=True)
+    assert (tiny_model_dir / ESTIMATOR_FILE).is_file()
+    assert model.thresholds == card["thresholds"] and model.categories == card["categories"]
+    weights, _ = load_weights(tiny_model_dir, trust=True)
+    assert (model.page is None) == (weights.page is None)
+    assert model.estimator.get_params()["classify__estimator__cv"] == 3
 
 
 def test_missing_directory_says_what_to_do(tmp_path: Path) -> None:

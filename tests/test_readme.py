@@ -17,7 +17,10 @@ def test_readme_has_exactly_two_setup_commands() -> None:
     readme = (REPO / "README.md").read_text(encoding="utf-8")
     setup = readme.split("## Set-up", 1)[1].split("\n## ", 1)[0]
     commands = [line.strip() for line in setup.splitlines() if line.startswith("    ")]
-    assert commands == ["pip install . && classifier score examples/", "pip install '.[test]' && pytest"]
+    assert commands == [
+        "python3 -m venv .venv && . .venv/bin/activate && pip install . && classifier score examples/",
+        "pip install '.[test]' && pytest",
+    ]
     assert re.search(r"pip install '\.\[test\]' && pytest", (REPO / ".ci" / "run").read_text())
 
 

@@ -9,7 +9,7 @@ import spacy
 
 def test_add_pipe_on_blank_pipeline_writes_spans(tiny_model_dir: Path) -> None:
     nlp = spacy.blank("en")
-    nlp.add_pipe("clinic_claims", config={"model": str(tiny_model_dir)})
+    nlp.add_pipe("clinic_claims", config={"model": str(tiny_model_dir), "trust": True})
     doc = nlp("Our clinic's therapy cures autism in weeks. Risks include infection.")
     labels = [span.label_ for span in doc.spans["risk_flags"]]
     assert "cure_claim" in labels
@@ -24,7 +24,7 @@ def test_add_pipe_on_blank_pipeline_writes_spans(tiny_model_dir: Path) -> None:
 def test_component_uses_existing_sentence_boundaries(tiny_model_dir: Path) -> None:
     nlp = spacy.blank("en")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("clinic_claims", config={"model": str(tiny_model_dir), "spans_key": "claims"})
+    nlp.add_pipe("clinic_claims", config={"model": str(tiny_model_dir), "spans_key": "claims", "trust": True})
     docs = list(nlp.pipe(["Treatment has no side effects at all.", "Ask your doctor about surgery."]))
     assert [s.label_ for s in docs[0].spans["claims"]] == ["absolute_safety"]
     assert list(docs[1].spans["claims"]) == []

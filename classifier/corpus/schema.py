@@ -16,7 +16,18 @@ from typing import Any
 
 from classifier.errors import CorpusError, Errors
 
-__all__ = ["SPLITS", "CorpusDocument", "SpanAnnotation", "read_corpus", "write_corpus"]
+__all__ = [
+    "CORPUS_IN_CLONE",
+    "SPLITS",
+    "CorpusDocument",
+    "SpanAnnotation",
+    "default_corpus",
+    "read_corpus",
+    "write_corpus",
+]
+
+#: Where a source checkout keeps the built corpus, relative to the repository root.
+CORPUS_IN_CLONE = Path("datasets") / "corpus.jsonl"
 
 #: ``realstyle`` is an evaluation split written by a separate writer in the shapes of real
 #: pages; it is never used for training, thresholds or model selection.
@@ -32,6 +43,24 @@ _FIELDS: dict[str, type] = {
     "spans": list,
     "doc_labels": list,
 }
+
+
+def default_corpus() -> Path | None:
+    """The corpus ``train`` and ``evaluate`` read when given none.
+
+    ``datasets/corpus.jsonl`` of the current folder when there is one (a clone
+    of the repository, where it may have just been rebuilt), else the corpus
+    shipped inside the installed package; None when neither exists.
+    """
+    if CORPUS_IN_CLONE.is_file():
+        return CORPUS_IN_CLONE
+    from importlib import resources
+
+    try:
+        packaged = resources.files("classifier.datasets").joinpath("corpus.jsonl")
+    except ModuleNotFoundError:
+        return None
+    return Path(str(packaged)) if packaged.is_file() else None
 
 
 @dataclass(frozen=True)

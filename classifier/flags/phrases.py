@@ -6,11 +6,15 @@ model's features into the shortest phrase that carries the claim.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-__all__ = ["Flag", "locate_phrase"]
+__all__ = ["Flag", "locate_phrase", "sentence_bounds"]
+
+#: What may stand before a sentence's first word: spaces and list markers ("•", "-", "1.", "a)").
+_LEADING_MARKERS = re.compile(r"(?:\s|[•*·–—▪●✓✔→>-]+(?=\s)|(?:\d{1,2}[.)]|[a-z]\))(?=\s))*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +82,25 @@ def locate_phrase(
             start -= 1
         else:
             break
+    return start, end
+
+
+def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
+    """``[start, end)`` of ``text`` without the spaces at either edge and list markers before it.
+
+    Only whitespace and bullets or list numbers ("•", "-", "1.", "a)") are cut:
+    the sentence keeps its first word (a leading "The" too) and its final
+    punctuation. A range that holds nothing else is returned whitespace-trimmed.
+    """
+    marker = _LEADING_MARKERS.match(text, start, end)
+    first = marker.end() if marker is not None else start
+    last = end
+    while last > first and text[last - 1].isspace():
+        last -= 1
+    if last > first:
+        return first, last
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
     return start, end

@@ -12,10 +12,18 @@ from spacy.attrs import IDX, IS_PUNCT, IS_SPACE, LENGTH, LOWER, ORTH
 from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span
 
-from classifier.flags.explanations import Qualifiers, describe_feature, explain
-from classifier.flags.phrases import Flag, locate_phrase
+from classifier.errors import Errors, InputError
+from classifier.flags.explanations import (
+    ExplainMode,
+    Qualifiers,
+    check_explain_mode,
+    explain,
+    format_evidence,
+)
+from classifier.flags.phrases import Flag, locate_phrase, sentence_bounds
 from classifier.flags.report import Report, document_risk
-from classifier.model.features import DocumentFeatures, SentenceFeatures, document_features
+from classifier.model.features import NEGATED_PREFIX, DocumentFeatures, SentenceFeatures, document_features
+from classifier.model.phrases import anchor_positions, phrase_features, token_cues
 from classifier.model.vectors import IndexedBatch, SparseRows
 from classifier.model.weights import ScoringWeights
 from classifier.pipeline.cues import CUES_KEY
@@ -32,9 +40,28 @@ _PERCENT = get_string_id("%")
 
 
 class Scorer:
-    """Score preprocessed docs with a trained model's weights."""
+    """Score preprocessed docs with a trained model's weights.
 
-    def __init__(self, weights: ScoringWeights, *, threshold: float | None = None, cues_key: str = CUES_KEY):
+    A flag is raised where a category's probability reaches its threshold
+    (``threshold``, when given, for every category). ``min_confidence`` then
+    leaves out of each report the flags scored below it; the report's risk
+    still counts them. ``explain`` is ``"short"`` or ``"full"`` (see
+    :func:`classifier.flags.explanations.explain`).
+    """
+
+    def __init__(
+        self,
+        weights: ScoringWeights,
+        *,
+        threshold: float | None = None,
+        cues_key: str = CUES_KEY,
+        explain: str = "short",
+        min_confidence: float | None = None,
+    ):
+        if min_confidence is not None and not 0.0 <= min_confidence <= 1.0:
+            raise InputError(Errors.E016.format(value=min_confidence))
+        self.explain: ExplainMode = check_explain_mode(explain)
+        self.min_confidence = min_confidence
         self.cues_key = cues_key
         self.categories = [get_category(name) for name in weights.categories]
         self.thresholds = np.array(
@@ -45,6 +72,7 @@ class Scorer:
         self.weights = weights.feature_weights
         self.disclosure = get_category("missing_disclosure")
         self.page = weights.page.stance if weights.page is not None else None
+        self.phrases = weights.phrases
 
     def _features(self, doc: Doc) -> DocumentFeatures:
         return document_features(doc, cues_key=self.cues_key, page=self.page)
@@ -112,33 +140,44 @@ class Scorer:
         sentences, categories = np.nonzero(probabilities >= self.thresholds)
         scores = probabilities[sentences, categories]
         evidence = self._evidence(rows, sentences, categories)
-        contributions = self.indexer.contributions_many(batch, sentences, categories, self.weights)
+        contributions = (
+            self.indexer.contributions_many(batch, sentences, categories, self.weights)
+            if self.phrases is None
+            else [[] for _ in range(len(sentences))]
+        )
         return _Hits(sentences.tolist(), categories.tolist(), scores.tolist(), evidence, contributions)
 
     def _evidence(
         self, rows: SparseRows, sentences: np.ndarray, categories: np.ndarray, limit: int = 5
     ) -> list[list[str]]:
-        """For each hit, the ``limit`` features of its sentence that raise its category most.
+        """For each hit, the ``limit`` features of its sentence that raise its category most (their
+        contribution to the log-odds), described for readers with those weights (see
+        :func:`format_evidence`).
 
         Ties in weight go to the later feature name. All hits of a batch are
-        ranked at once: one sort instead of one per flag.
+        ranked at once: one sort instead of one per flag. Features that are
+        not shown (stop words, number placeholders) make room for the next ones.
         """
         starts = rows.indptr[sentences]
         counts = rows.indptr[sentences + 1] - starts
         hit = np.repeat(np.arange(len(sentences)), counts)
         within = np.arange(len(hit)) - np.repeat(np.cumsum(counts) - counts, counts)
-        features = rows.indices[np.repeat(starts, counts) + within]
-        weights = self.weights[categories[hit], features]
+        at = np.repeat(starts, counts) + within
+        features = rows.indices[at]
+        # A feature's push on this sentence's log-odds: its coefficient (weight / idf) times its TF-IDF value.
+        weights = self.weights[categories[hit], features] * rows.data[at] / self.indexer.idf[features]
         positive = weights > 0
         hit, features, weights = hit[positive], features[positive], weights[positive]
         order = np.lexsort((-self._term_rank[features], -weights, hit))
-        hit, features = hit[order], features[order]
-        top = np.arange(len(hit)) - np.searchsorted(hit, hit) < limit
-        evidence: list[list[str]] = [[] for _ in range(len(sentences))]
+        hit, features, weights = hit[order], features[order], weights[order]
+        top = np.arange(len(hit)) - np.searchsorted(hit, hit) < 4 * limit
+        drivers: list[list[tuple[str, float]]] = [[] for _ in range(len(sentences))]
         terms = self.indexer.terms
-        for index, feature in zip(hit[top].tolist(), features[top].tolist(), strict=True):
-            evidence[index].append(describe_feature(terms[feature]))
-        return evidence
+        for index, feature, weight in zip(
+            hit[top].tolist(), features[top].tolist(), weights[top].tolist(), strict=True
+        ):
+            drivers[index].append((terms[feature], weight))
+        return [format_evidence(found, limit) for found in drivers]
 
     @cached_property
     def _term_rank(self) -> np.ndarray:
@@ -156,11 +195,13 @@ class Scorer:
         source = original_text(doc)
         tokens = _TokenEdges(doc)
         sentence_offsets: dict[int, tuple[int, int]] = {}
+        cues = token_cues(doc, self.cues_key) if self.phrases is not None else {}
         return [
             self._flag(
                 doc,
                 source,
                 tokens,
+                cues,
                 sentence_offsets,
                 features,
                 sentence_index,
@@ -178,24 +219,33 @@ class Scorer:
         disclosure = self._missing_disclosure(flags, disclosed)
         if disclosure is not None:
             flags = [disclosure, *flags]
-        return Report(risk=document_risk(flags), flags=flags)
+        risk = document_risk(flags)
+        if self.min_confidence is not None:
+            flags = [flag for flag in flags if flag.score >= self.min_confidence]
+        return Report(risk=risk, flags=flags)
 
-    @staticmethod
-    def _anchors(sentence: SentenceFeatures, category: Category) -> list[int]:
-        """Word positions of the category's lexicon cues in the sentence (word_tokens is ascending)."""
-        tokens = sentence.word_tokens
-        found = []
-        for token in sentence.anchors.get(category.id, ()):
-            i = bisect_left(tokens, token)
-            if i < len(tokens) and tokens[i] == token:
-                found.append(i)
-        return found
+    def _phrase(
+        self,
+        doc: Doc,
+        sentence: SentenceFeatures,
+        cues: dict[int, tuple[str, ...]],
+        category: Category,
+        contributions: list[float],
+    ) -> tuple[int, int]:
+        """The flag's phrase as a word range of ``sentence``: from the phrase model, or (for a model
+        saved without one) grown around the words that raised the category most."""
+        anchors = anchor_positions(sentence, category.id)
+        if self.phrases is None:
+            return locate_phrase(contributions, anchors)
+        features = phrase_features(doc, sentence, anchors, cues, category.id)
+        return self.phrases.locate(features, category.id)
 
     def _flag(
         self,
         doc: Doc,
         source: str,
         edges: _TokenEdges,
+        cues: dict[int, tuple[str, ...]],
         sentence_offsets: dict[int, tuple[int, int]],
         features: list[SentenceFeatures],
         sentence_index: int,
@@ -205,17 +255,19 @@ class Scorer:
         contributions: list[float],
     ) -> tuple[Flag, Span]:
         sentence = features[sentence_index]
-        first, last = locate_phrase(contributions, self._anchors(sentence, category))
+        first, last = self._phrase(doc, sentence, cues, category, contributions)
         tokens = sentence.word_tokens
         whole = sentence.sentence.start, sentence.sentence.end
-        if tokens:
+        if tokens and self.phrases is not None:
+            first_token, last_token = edges.trim_phrase(tokens[first], tokens[max(first, last - 1)] + 1)
+        elif tokens:
             first_token, last_token = edges.trim(tokens[first], tokens[max(first, last - 1)] + 1)
         else:
             first_token, last_token = whole
         start, end = original_offsets(doc, *edges.characters(first_token, last_token))
         if sentence_index not in sentence_offsets:
-            trimmed = edges.characters(*edges.trim(*whole))
-            sentence_offsets[sentence_index] = original_offsets(doc, *trimmed)
+            s_range = original_offsets(doc, sentence.sentence.start_char, sentence.sentence.end_char)
+            sentence_offsets[sentence_index] = sentence_bounds(source, *s_range)
         s_start, s_end = sentence_offsets[sentence_index]
         following = features[sentence_index + 1] if sentence_index + 1 < len(features) else None
         flag = Flag(
@@ -226,7 +278,9 @@ class Scorer:
             sentence=source[s_start:s_end],
             score=round(score, 4),
             severity=category.severity,
-            explanation=explain(category, _qualifiers(sentence, following), evidence),
+            explanation=explain(
+                category, _qualifiers(doc, sentence, following, category), evidence, mode=self.explain
+            ),
             evidence=evidence,
             suggestion=category.suggestion,
         )
@@ -245,7 +299,7 @@ class Scorer:
             sentence="",
             score=round(max(high), 4),
             severity=category.severity,
-            explanation=explain(category, None, []),
+            explanation=explain(category, None, [], mode=self.explain),
             evidence=[
                 f"{len(high)} high-severity claim(s)",
                 "no statement of risks, experimental or regulatory status, or evidence limits",
@@ -277,11 +331,47 @@ class _Hits:
         )
 
 
-def _qualifiers(sentence: SentenceFeatures, following: SentenceFeatures | None) -> Qualifiers:
-    """Hedges, negations and sources of the sentence; hedges and sources of the next one too."""
+def _qualifiers(
+    doc: Doc, sentence: SentenceFeatures, following: SentenceFeatures | None, category: Category
+) -> Qualifiers:
+    """What the sentence's cues say about its ``category`` claim: hedges and sources of the
+    sentence and the next one, its negations, and the category's cue words inside and outside
+    a negation scope, and the words of each scope (a word is negated when the features prefixed
+    it, as the model saw it)."""
     hedges = list(sentence.hedges) + list(following.hedges if following else ())
     sources = list(sentence.sources) + list(following.sources if following else ())
-    return Qualifiers(hedges=hedges, negations=list(sentence.negations), sources=sources)
+    positions = {token: i for i, token in enumerate(sentence.word_tokens)}
+    claim, negated = [], []
+    run: list[int] = []
+    for token in [*sorted(set(sentence.anchors.get(category.id, ()))), -2]:
+        if run and token != run[-1] + 1:
+            text = doc[run[0] : run[-1] + 1].text
+            word = positions.get(run[0])
+            inside = word is not None and sentence.words[word].startswith(NEGATED_PREFIX)
+            (negated if inside else claim).append(text)
+            run = []
+        run.append(token)
+    scopes: list[list[int]] = []  # runs of consecutive negated words, as token positions
+    previous = -2
+    for index, (word, token) in enumerate(zip(sentence.words, sentence.word_tokens, strict=True)):
+        if word.startswith(NEGATED_PREFIX):
+            if scopes and previous == index - 1:
+                scopes[-1].append(token)
+            else:
+                scopes.append([token])
+            previous = index
+    words = frozenset(word.removeprefix(NEGATED_PREFIX) for word in sentence.words)
+    return Qualifiers(
+        hedges=hedges,
+        negations=list(sentence.negations),
+        sources=sources,
+        claim_words=claim,
+        negated_claim_words=negated,
+        negated_phrases=[doc[scope[0] : scope[-1] + 1].text for scope in scopes],
+        cues=frozenset(sentence.cues),
+        words=words,
+        text=sentence.sentence.text,
+    )
 
 
 class _TokenEdges:
@@ -297,6 +387,14 @@ class _TokenEdges:
         self.tail = (dropped | ((punct != 0) & (orth != _PERCENT))).tolist()
         self.starts = offset.tolist()
         self.ends = (offset + length).tolist()
+        # The phrase model chooses its own words; only tokens without a letter or digit are cut
+        # from a phrase's edges ("%" stays at its end).
+        wordless = [not any(character.isalnum() for character in token.text) for token in doc]
+        self.phrase_lead = [blank or cut for blank, cut in zip((space != 0).tolist(), wordless, strict=True)]
+        self.phrase_tail = [
+            lead and token_orth != _PERCENT
+            for lead, token_orth in zip(self.phrase_lead, orth.tolist(), strict=True)
+        ]
 
     def trim(self, start: int, end: int) -> tuple[int, int]:
         """Tokens ``[start, end)`` without the dropped tokens at either edge (all of them if all are)."""
@@ -306,6 +404,15 @@ class _TokenEdges:
         while last > first and self.tail[last - 1]:
             last -= 1
         return (first, last) if last > first else (start, end)
+
+    def trim_phrase(self, start: int, end: int) -> tuple[int, int]:
+        """Tokens ``[start, end)`` of a phrase without the wordless tokens at either edge."""
+        first, last = start, end
+        while first < last - 1 and self.phrase_lead[first]:
+            first += 1
+        while last > first + 1 and self.phrase_tail[last - 1]:
+            last -= 1
+        return first, last
 
     def characters(self, start: int, end: int) -> tuple[int, int]:
         """The character range of tokens ``[start, end)`` in ``doc.text``."""

@@ -17,6 +17,14 @@ from classifier.model.estimator import make_estimator
 from classifier.model.features import ARGUMENT_CUE_KINDS, PageStance, SentenceFeatures, document_features
 from classifier.model.page import PageWeights, make_page_estimator, page_string, promotes, stance_of
 from classifier.model.persistence import save_model, update_card
+from classifier.model.phrases import (
+    PhraseExample,
+    PhraseWeights,
+    anchor_positions,
+    fit_phrase_weights,
+    phrase_features,
+    token_cues,
+)
 from classifier.model.weights import TrainedModel
 from classifier.pipeline.build import build_pipeline
 from classifier.pipeline.tokenizer import original_offsets
@@ -25,7 +33,15 @@ from classifier.taxonomy import SPAN_CATEGORIES
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-__all__ = ["LEVERS", "TrainingConfig", "choose_thresholds", "sentence_examples", "train"]
+__all__ = [
+    "LEVERS",
+    "TrainingConfig",
+    "choose_thresholds",
+    "fit_phrases",
+    "phrase_examples",
+    "sentence_examples",
+    "train",
+]
 
 #: Feature families beyond a sentence's own words and claim cues, each of which
 #: training can leave out (for the ablation in the README): the page's stance;
@@ -66,6 +82,14 @@ class TrainingConfig:
     #: Whether thresholds come from cross-validated predictions over train and dev (four more fits)
     #: or from dev alone (quicker, for learning curves).
     cross_validated_thresholds: bool = True
+    #: Whether a phrase model (:mod:`classifier.model.phrases`) is fitted on the gold spans to place
+    #: each flag's phrase; without one, the phrase grows around the sentence model's evidence.
+    phrase_model: bool = True
+    #: Inverse regularisation of the phrase model's three logistic regressions.
+    phrase_C: float = 1.0
+
+
+_NOT_ESTIMATOR_SETTINGS = ("levers", "cross_validated_thresholds", "phrase_model", "phrase_C")
 
 
 def _lever_filter(levers: Sequence[str]) -> tuple[str, ...]:
@@ -111,6 +135,54 @@ def sentence_examples(
             strings.append(_as_string(features, dropped))
             rows.append(row)
     return strings, np.asarray(rows, dtype=np.int8).reshape(-1, len(categories))
+
+
+def phrase_examples(docs: Sequence[Doc], documents: Sequence[CorpusDocument]) -> list[PhraseExample]:
+    """One example per (sentence, category) with a gold span: each word is inside a span of the
+    category or not. A span belongs to the sentence its first character is in; the words of the
+    sentence it covers are inside (a span running into the next sentence is cut at its end)."""
+    examples = []
+    span_categories = set(SPAN_CATEGORIES)
+    for doc, document in zip(docs, documents, strict=True):
+        sentences = document_features(doc).sentences
+        ranges = [original_offsets(doc, f.sentence.start_char, f.sentence.end_char) for f in sentences]
+        gold: dict[tuple[int, str], list[tuple[int, int]]] = {}
+        for span in document.spans:
+            if span.label not in span_categories:
+                continue
+            for number, (start, end) in enumerate(ranges):
+                if start <= span.start < end:
+                    gold.setdefault((number, span.label), []).append((span.start, span.end))
+                    break
+        if not gold:
+            continue
+        cues = token_cues(doc)
+        for (number, category), spans in sorted(gold.items()):
+            sentence = sentences[number]
+            if not sentence.word_tokens:
+                continue
+            words = [
+                original_offsets(doc, doc[t].idx, doc[t].idx + len(doc[t])) for t in sentence.word_tokens
+            ]
+            inside = [int(any(s <= a and b <= e for s, e in spans)) for a, b in words]
+            if not any(inside):
+                continue
+            features = phrase_features(doc, sentence, anchor_positions(sentence, category), cues, category)
+            examples.append(PhraseExample(category, features, inside))
+    return examples
+
+
+def fit_phrases(
+    docs: Sequence[Doc], documents: Sequence[CorpusDocument], config: TrainingConfig
+) -> PhraseWeights:
+    """The phrase model fitted on the gold spans of ``documents``."""
+    examples = phrase_examples(docs, documents)
+    if not examples:
+        raise CorpusError(
+            "No annotated span lies inside a sentence of the train split; the phrase model has "
+            "nothing to learn from. Check the corpus spans, or train with phrase_model=False."
+        )
+    return fit_phrase_weights(examples, C=config.phrase_C)
 
 
 def _examples_by_document(
@@ -275,11 +347,7 @@ def train(
         say(f"calibrating with {folds} folds: a category has only {fewest} training sentences")
         config = replace(config, calibration_folds=folds)
     say(f"fitting on {len(x_train)} sentences")
-    settings = {
-        key: value
-        for key, value in asdict(config).items()
-        if key not in ("levers", "cross_validated_thresholds")
-    }
+    settings = {key: value for key, value in asdict(config).items() if key not in _NOT_ESTIMATOR_SETTINGS}
     estimator = make_estimator(**settings).fit(x_train, y_train)
     held_out = (
         cross_validated_probabilities(
@@ -296,8 +364,16 @@ def train(
             say("too few documents for cross-validated thresholds: choosing them on dev")
         thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
         chosen_on = "dev"
+    phrases = None
+    if config.phrase_model:
+        say("fitting the phrase model on the train split's spans")
+        phrases = fit_phrases(docs["train"], by_split["train"], config)
     model = TrainedModel(
-        estimator=estimator, categories=list(SPAN_CATEGORIES), thresholds=thresholds, page=page_model
+        estimator=estimator,
+        categories=list(SPAN_CATEGORIES),
+        thresholds=thresholds,
+        page=page_model,
+        phrases=phrases,
     )
     card = {
         "training_data": {
@@ -317,5 +393,5 @@ def train(
     from classifier.api import load
     from classifier.evaluate.metrics import evaluate_model
 
-    card["dev_metrics"] = evaluate_model(load(output), by_split["dev"])
+    card["dev_metrics"] = evaluate_model(load(output, trust=True), by_split["dev"])
     return update_card(output, dev_metrics=card["dev_metrics"])

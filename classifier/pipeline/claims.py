@@ -32,6 +32,9 @@ class ClinicClaims:
         spans_key: str = SPANS_KEY,
         threshold: float | None = None,
         batch_size: int = 64,
+        explain: str = "short",
+        min_confidence: float | None = None,
+        trust: bool = False,
     ) -> None:
         from classifier.flags.scoring import Scorer
         from classifier.model.persistence import load_weights
@@ -43,8 +46,8 @@ class ClinicClaims:
         self.batch_size = batch_size
         self.vocab = nlp.vocab
         self.model_path = model or str(default_model_path())
-        weights, self.card = load_weights(self.model_path)
-        self.scorer = Scorer(weights, threshold=threshold)
+        weights, self.card = load_weights(self.model_path, trust=trust)
+        self.scorer = Scorer(weights, threshold=threshold, explain=explain, min_confidence=min_confidence)
         self._preprocess: Language | None = None
 
     def __call__(self, doc: Doc) -> Doc:
@@ -92,13 +95,41 @@ def default_model_path() -> object:
 
 @Language.factory(
     "clinic_claims",
-    default_config={"model": "", "spans_key": SPANS_KEY, "threshold": None, "batch_size": 64},
+    default_config={
+        "model": "",
+        "spans_key": SPANS_KEY,
+        "threshold": None,
+        "batch_size": 64,
+        "explain": "short",
+        "min_confidence": None,
+        "trust": False,
+    },
     assigns=["doc.spans", f"doc._.{REPORT_EXTENSION}"],
 )
 def make_claims(
-    nlp: Language, name: str, *, model: str, spans_key: str, threshold: float | None, batch_size: int
+    nlp: Language,
+    name: str,
+    *,
+    model: str,
+    spans_key: str,
+    threshold: float | None,
+    batch_size: int,
+    explain: str,
+    min_confidence: float | None,
+    trust: bool,
 ) -> ClinicClaims:
-    """Factory for ``nlp.add_pipe("clinic_claims", config={"model": "models/x"})``."""
+    """Factory for ``nlp.add_pipe("clinic_claims", config={"model": "models/x"})``.
+
+    ``trust``: load a model whose card is not pinned (see :func:`classifier.load`).
+    """
     return ClinicClaims(
-        nlp, name, model=model, spans_key=spans_key, threshold=threshold, batch_size=batch_size
+        nlp,
+        name,
+        model=model,
+        spans_key=spans_key,
+        threshold=threshold,
+        batch_size=batch_size,
+        explain=explain,
+        min_confidence=min_confidence,
+        trust=trust,
     )

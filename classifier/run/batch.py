@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any, Protocol
 
 from classifier.flags.report import Report
 from classifier.output.rendering import record
-from classifier.read.inputs import STDIN, Discovered, InputText, read_input
+from classifier.read.inputs import MAX_BYTES, STDIN, Discovered, InputText, read_input
 from classifier.run.parallel import ordered_map
 
 __all__ = ["BatchScorer", "Summary", "score_inputs"]
@@ -58,27 +59,42 @@ class Summary:
         return text
 
 
-def _records(model: BatchScorer, items: list[Item]) -> list[dict[str, Any]]:
+def _records(
+    model: BatchScorer, items: list[Item], *, max_bytes: int = MAX_BYTES, keep_text: bool = False
+) -> list[dict[str, Any]]:
     inputs = [
         item
         if isinstance(item, InputText)
         else InputText(item.path, None, item.error)
         if item.error
-        else read_input(item.path)
+        else read_input(item.path, max_bytes=max_bytes)
         for item in items
     ]
     reports = iter(model.score_many([i.text for i in inputs if i.text is not None]))
-    return [record(i, next(reports) if i.text is not None else None) for i in inputs]
+    return [record(i, next(reports) if i.text is not None else None, keep_text=keep_text) for i in inputs]
 
 
 def score_inputs(
-    model: BatchScorer, items: Sequence[Discovered], *, jobs: int = 1, chunk_size: int = 32
+    model: BatchScorer,
+    items: Sequence[Discovered],
+    *,
+    jobs: int = 1,
+    chunk_size: int = 32,
+    max_bytes: int = MAX_BYTES,
+    keep_text: bool = False,
 ) -> Iterator[dict[str, Any]]:
-    """One output record per item, in the order given, scored in ``jobs`` processes."""
-    prepared: list[Item] = [read_input(STDIN) if d.path == STDIN and not d.error else d for d in items]
+    """One output record per item, in the order given, scored in ``jobs`` processes.
+
+    Inputs over ``max_bytes`` bytes, and anything but regular files, get an error record.
+    ``keep_text`` adds each input's text (bounded) to its record, for the HTML report.
+    """
+    prepared: list[Item] = [
+        read_input(STDIN, max_bytes=max_bytes) if d.path == STDIN and not d.error else d for d in items
+    ]
     chunks = (prepared[i : i + chunk_size] for i in range(0, len(prepared), chunk_size))
+    work = partial(_records, max_bytes=max_bytes, keep_text=keep_text)
     if jobs == 1:
         for chunk in chunks:
-            yield from _records(model, chunk)
+            yield from work(model, chunk)
         return
-    yield from ordered_map(_records, model, chunks, jobs)
+    yield from ordered_map(work, model, chunks, jobs)
