@@ -225,8 +225,11 @@ def _replacement(text: str, start: int, end: int, in_latin_word: _LatinWords) ->
         return "..."
     if token[0] in "!?":
         return token[0]
-    if unicodedata.category(token[0]) in ("Cf", "Mn") and len(token) == 1:
+    category = unicodedata.category(token[0])
+    if category in ("Cf", "Mn") and len(token) == 1:
         return ""
+    if category == "Cs":
+        return "\ufffd"  # a lone surrogate cannot be encoded (spaCy hashes strings as UTF-8)
     if token in _CONFUSABLES:
         return _CONFUSABLES[token] if in_latin_word(start, end) else token
     return _translate(token)
@@ -387,8 +390,9 @@ def _segment(letters: str, known: dict[str, float]) -> list[str] | None:
 
 def normalize(text: str) -> NormalizedText:
     """Normalise ``text``: NFKC, zero-width characters, look-alike letters,
-    curly quotes and dashes, HTML entities, repeated ``!`` and ``?``; then
-    words respelt with digits, inner hyphens or dots, or spaced letters."""
+    curly quotes and dashes, HTML entities, repeated ``!`` and ``?``, lone
+    surrogates (to U+FFFD); then words respelt with digits, inner hyphens or
+    dots, or spaced letters. Time and memory are linear in ``len(text)``."""
     in_latin_word = _LatinWords(text)
     characters = _rewrite(
         text,
