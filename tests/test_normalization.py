@@ -199,3 +199,55 @@ def test_normalisation_memory_grows_linearly(shape: str) -> None:
     assert peaks[1] <= 6 * peaks[0], (
         f"{shape}: peak {peaks[0]:,} bytes at 4,000 characters, {peaks[1]:,} at 16,000"
     )
+
+
+def test_the_tokenizer_cuts_runs_longer_than_max_run_and_keeps_the_text() -> None:
+    import spacy
+
+    from classifier.pipeline.tokenizer import MAX_RUN, NormalizingTokenizer
+
+    tokenizer = NormalizingTokenizer(spacy.blank("en").tokenizer)
+    text = "before " + "=+" * 1_500 + "x" * 2_500 + " after"
+    doc = tokenizer(text)
+    assert doc.text == text
+    assert max(len(token) for token in doc) <= MAX_RUN
+    assert [t.text for t in doc[:1]] == ["before"] and doc[-1].text == "after"
+
+
+def test_the_tail_suffix_search_splits_ordinary_text_as_spacy_does() -> None:
+    import spacy
+
+    from classifier.pipeline.tokenizer import NormalizingTokenizer
+
+    text = (
+        "Results (n=40) were \u201cproven\u201d... 85%! Dr. Smith's 5mg, U.S.A. (2019); e.g. www.x.com/a?b=c."
+    )
+    plain = spacy.blank("en").tokenizer
+    bounded = NormalizingTokenizer(spacy.blank("en").tokenizer)
+    assert [t.text for t in bounded(text)] == [t.text for t in plain(normalize(text).text)]
+    assert bounded.tokenizer.explain("(word)...") == plain.explain("(word)...")
+
+
+_PUNCTUATION_RUN = """
+import sys
+sys.path.insert(0, sys.argv[1])
+import spacy
+from classifier.pipeline.tokenizer import NormalizingTokenizer
+tokenizer = NormalizingTokenizer(spacy.blank("en").tokenizer)
+for unit in ("=", "(", "+$", "\u20ac%", "'s"):
+    text = unit * (int(sys.argv[2]) // len(unit))
+    assert tokenizer(text).text == text
+"""
+
+
+def test_a_long_run_of_punctuation_tokenises_in_bounded_time() -> None:
+    # spaCy's tokenizer alone takes 5-10 s on 4,000 "=" and grows with the square of the run.
+    root = Path(__file__).resolve().parents[1]
+    result = subprocess.run(
+        [sys.executable, "-c", _PUNCTUATION_RUN, str(root), str(100_000)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
