@@ -22,6 +22,7 @@ import html
 import json
 import re
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -361,24 +362,25 @@ def _segment(letters: str, known: dict[str, float]) -> list[str] | None:
     """Split ``letters`` into the likeliest sequence of known words, if there is one.
 
     Dynamic programming over word ends with back-pointers (words of at most 20
-    letters), so time and memory are linear in ``len(letters)``.
+    letters) in flat arrays, so time and memory are linear in ``len(letters)``.
     """
     size = len(letters)
-    score: list[float | None] = [0.0] + [None] * size
-    back = [0] * (size + 1)
+    unreached = float("-inf")
+    score = array("d", [0.0]) + array("d", [unreached]) * size
+    back = array("q", [0]) * (size + 1)
     for end in range(1, size + 1):
-        best = None
+        best = unreached
         for start in range(max(0, end - 20), end):
             before = score[start]
             piece = letters[start:end].lower()
-            if before is None or (len(piece) == 1 and piece not in ("a", "i")):
+            if before == unreached or (len(piece) == 1 and piece not in ("a", "i")):
                 continue
             logprob = known.get(piece)
-            if logprob is not None and (best is None or before + logprob > best):
+            if logprob is not None and before + logprob > best:
                 best = before + logprob
                 back[end] = start
         score[end] = best
-    if score[size] is None:
+    if score[size] == unreached:
         return None
     words: list[str] = []
     end = size

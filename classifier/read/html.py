@@ -40,8 +40,9 @@ __all__ = [
 ]
 
 #: Pages with more characters of markup than this skip trafilatura.
-MAX_MAIN_MARKUP = 5_000_000
-#: Seconds trafilatura may spend on one page (main thread only, where a timer signal can stop it).
+MAX_MAIN_MARKUP = 3_000_000
+#: Seconds trafilatura may spend on one page (main thread only, where a timer signal can stop it;
+#: the signal is handled between Python steps, so one long call into lxml can overrun it).
 TIME_BUDGET = 20.0
 #: Values of :attr:`ExtractedText.extractor`.
 EXTRACTORS = ("trafilatura", "trafilatura_all_text", "flat", "none")
