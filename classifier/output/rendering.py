@@ -94,8 +94,9 @@ def dumps_record(item: dict[str, Any]) -> str:
 def record(item: InputText, report: Report | None, *, keep_text: bool = False) -> dict[str, Any]:
     """The output record of one input.
 
-    ``{"path", "risk", "flags", "error", "encoding", "extracted_from_html"}``;
-    when ``extracted_from_html`` is true, offsets refer to the extracted text.
+    ``{"path", "risk", "flags", "error", "encoding", "extracted_from_html", "html_extractor"}``;
+    when ``extracted_from_html`` is true, offsets refer to the extracted text and
+    ``html_extractor`` names the extractor that gave it (else it is null).
     File name bytes that are not UTF-8 show as U+FFFD in ``path`` and ``error``.
     ``keep_text`` adds ``"document"``, the text the HTML report shows
     (:func:`~classifier.output.html_report.document_passages`); no other format has it.
@@ -108,6 +109,7 @@ def record(item: InputText, report: Report | None, *, keep_text: bool = False) -
         "error": display_path(item.error) if item.error else item.error,
         "encoding": item.encoding,
         "extracted_from_html": item.extracted_from_html,
+        "html_extractor": item.html_extractor,
     }
     if keep_text and item.text is not None:
         result["document"] = document_passages(item.text, flags)

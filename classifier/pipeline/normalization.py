@@ -22,6 +22,7 @@ import html
 import json
 import re
 import unicodedata
+from array import array
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -186,16 +187,38 @@ class NormalizedText:
         return start, end
 
 
-def _in_latin_word(text: str, start: int, end: int) -> bool:
-    """Whether the run of letters and digits around ``text[start:end]`` holds an ASCII one."""
-    while start > 0 and text[start - 1].isalnum():
-        start -= 1
-    while end < len(text) and text[end].isalnum():
-        end += 1
-    return any(c.isascii() and c.isalnum() for c in text[start:end])
+class _LatinWords:
+    """Answers "is ``text[start:end]`` inside a word written in Latin script?" for one text.
+
+    A word is a run of letters and digits (``str.isalnum``); it is Latin when it
+    holds an ASCII letter or digit. Queries come in increasing order, so the run
+    found for one look-alike letter is reused for the next one in the same run:
+    every run is scanned once, and a text of look-alike letters costs time
+    linear in its length (scanning the run anew for each letter was quadratic).
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.run_start = self.run_end = -1
+        self.latin = False
+
+    def __call__(self, start: int, end: int) -> bool:
+        if not self.run_start <= start < self.run_end or end > self.run_end:
+            text = self.text
+            run_start, run_end = start, end
+            while run_start > 0 and text[run_start - 1].isalnum():
+                run_start -= 1
+            while run_end < len(text) and text[run_end].isalnum():
+                run_end += 1
+            self.run_start, self.run_end = run_start, run_end
+            self.latin = _ASCII_ALNUM.search(text, run_start, run_end) is not None
+        return self.latin
 
 
-def _replacement(text: str, start: int, end: int) -> str:
+_ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
+
+
+def _replacement(text: str, start: int, end: int, in_latin_word: _LatinWords) -> str:
     token = text[start:end]
     if token.startswith("&"):
         return "".join(_translate(c) if not c.isascii() else c for c in html.unescape(token))
@@ -203,10 +226,13 @@ def _replacement(text: str, start: int, end: int) -> str:
         return "..."
     if token[0] in "!?":
         return token[0]
-    if unicodedata.category(token[0]) in ("Cf", "Mn") and len(token) == 1:
+    category = unicodedata.category(token[0])
+    if category in ("Cf", "Mn") and len(token) == 1:
         return ""
+    if category == "Cs":
+        return "\ufffd"  # a lone surrogate cannot be encoded (spaCy hashes strings as UTF-8)
     if token in _CONFUSABLES:
-        return _CONFUSABLES[token] if _in_latin_word(text, start, end) else token
+        return _CONFUSABLES[token] if in_latin_word(start, end) else token
     return _translate(token)
 
 
@@ -290,7 +316,14 @@ def write_known_words(path: str) -> None:
         compressed.write(payload)
 
 
+@cache
+def _longest_known() -> int:
+    return max(map(len, known_words()))
+
+
 def _unleet(word: str, known: dict[str, float]) -> str | None:
+    if len(word) > _longest_known():
+        return None  # each candidate is as long as the word, so none can be known
     candidates = [""]
     for char in word:
         options = _LEET.get(char, char)
@@ -326,26 +359,48 @@ def _respelling(text: str, start: int, end: int) -> str:
 
 
 def _segment(letters: str, known: dict[str, float]) -> list[str] | None:
-    """Split ``letters`` into the likeliest sequence of known words, if there is one."""
-    best: list[tuple[float, list[str]] | None] = [(0.0, [])] + [None] * len(letters)
-    for end in range(1, len(letters) + 1):
+    """Split ``letters`` into the likeliest sequence of known words, if there is one.
+
+    Dynamic programming over word ends with back-pointers (words of at most 20
+    letters) in flat arrays, so time and memory are linear in ``len(letters)``.
+    """
+    size = len(letters)
+    unreached = float("-inf")
+    score = array("d", [0.0]) + array("d", [unreached]) * size
+    back = array("q", [0]) * (size + 1)
+    for end in range(1, size + 1):
+        best = unreached
         for start in range(max(0, end - 20), end):
-            before = best[start]
-            piece = letters[start:end]
-            if before is None or (len(piece) == 1 and piece.lower() not in ("a", "i")):
+            before = score[start]
+            piece = letters[start:end].lower()
+            if before == unreached or (len(piece) == 1 and piece not in ("a", "i")):
                 continue
-            logprob = known.get(piece.lower())
-            if logprob is not None and (best[end] is None or before[0] + logprob > best[end][0]):
-                best[end] = (before[0] + logprob, [*before[1], piece])
-    found = best[-1]
-    return None if found is None else found[1]
+            logprob = known.get(piece)
+            if logprob is not None and before + logprob > best:
+                best = before + logprob
+                back[end] = start
+        score[end] = best
+    if score[size] == unreached:
+        return None
+    words: list[str] = []
+    end = size
+    while end > 0:
+        words.append(letters[back[end] : end])
+        end = back[end]
+    return words[::-1]
 
 
 def normalize(text: str) -> NormalizedText:
     """Normalise ``text``: NFKC, zero-width characters, look-alike letters,
-    curly quotes and dashes, HTML entities, repeated ``!`` and ``?``; then
-    words respelt with digits, inner hyphens or dots, or spaced letters."""
-    characters = _rewrite(text, (m.span() for m in _SPECIAL.finditer(text)), _replacement)
+    curly quotes and dashes, HTML entities, repeated ``!`` and ``?``, lone
+    surrogates (to U+FFFD); then words respelt with digits, inner hyphens or
+    dots, or spaced letters. Time and memory are linear in ``len(text)``."""
+    in_latin_word = _LatinWords(text)
+    characters = _rewrite(
+        text,
+        (m.span() for m in _SPECIAL.finditer(text)),
+        lambda text, start, end: _replacement(text, start, end, in_latin_word),
+    )
     words = _rewrite(characters.text, _respelt_words(characters.text), _respelling)
     return NormalizedText(text=words.text, original=text, maps=words.maps + characters.maps)
 

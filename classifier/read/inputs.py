@@ -14,6 +14,8 @@ import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from classifier.read.html import extract_html
+
 __all__ = [
     "MAX_BYTES",
     "STDIN",
@@ -77,13 +79,15 @@ class Discovered:
 @dataclass(frozen=True)
 class InputText:
     """One input: its text (or an error), the encoding it was read with, and
-    whether the text was extracted from HTML (flag offsets then refer to it)."""
+    whether the text was extracted from HTML (flag offsets then refer to it),
+    and by which extractor (see :data:`classifier.read.html.EXTRACTORS`)."""
 
     path: str
     text: str | None
     error: str | None = None
     encoding: str | None = None
     extracted_from_html: bool = False
+    html_extractor: str | None = None
 
 
 def _matches(path: str, patterns: Sequence[str], root: str) -> bool:
@@ -214,16 +218,6 @@ def decode(data: bytes) -> tuple[str, str]:
     return str(best), best.encoding
 
 
-def html_to_text(markup: str) -> str:
-    """The visible main text of an HTML page (trafilatura), or all its visible text as a fallback."""
-    import trafilatura
-
-    text = trafilatura.extract(
-        markup, favor_recall=True, include_tables=True, include_comments=False, deduplicate=False
-    )
-    return text if text else trafilatura.html2txt(markup)
-
-
 def _kind(mode: int) -> str:
     return next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
 
@@ -274,5 +268,8 @@ def read_input(path: str, *, max_bytes: int = MAX_BYTES) -> InputText:
         detail = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         return InputText(path, None, f"cannot read {path}: {detail}")
     if path.lower().endswith(HTML_SUFFIXES):
-        return InputText(path, html_to_text(text), encoding=encoding, extracted_from_html=True)
+        page = extract_html(text)
+        return InputText(
+            path, page.text, encoding=encoding, extracted_from_html=True, html_extractor=page.extractor
+        )
     return InputText(path, text, encoding=encoding)
