@@ -338,6 +338,8 @@ def score(
     from classifier.output.writers import Output, run_files
     from classifier.run.batch import Summary
 
+    if output is not None and output.is_dir():
+        raise _fail(f"-o {output} is a directory; give the file to write, e.g. -o {output / 'report.jsonl'}")
     name = format or _infer_format(output)
     if name not in FORMATS:
         raise _fail(f"unknown format '{name}'; expected one of: {', '.join(FORMATS)}")
@@ -356,8 +358,6 @@ def score(
     if not given:
         raise _fail("no inputs: give PATH arguments or --from-file LIST")
     scorer = _scorer(scheduler, read_on, jobs, max_bytes=max_bytes, keep_text=name == "html")
-    if output is not None and output.is_dir():
-        raise _fail(f"-o {output} is a directory; give the file to write, e.g. -o {output / 'report.jsonl'}")
     found = list(discover(given, include=include or (), exclude=exclude or ()))
     if output is not None:
         # The output, and the files a run keeps beside it, are never read as inputs.
