@@ -24,7 +24,7 @@ from classifier.flags.explanations import (
 from classifier.flags.phrases import Flag, locate_phrase, sentence_bounds
 from classifier.flags.report import Report, document_risk
 from classifier.model.features import NEGATED_PREFIX, DocumentFeatures, SentenceFeatures, document_features
-from classifier.model.phrases import anchor_positions, phrase_features, token_cues
+from classifier.model.phrases import TokenTable, anchor_positions, phrase_features, token_cues
 from classifier.model.vectors import IndexedBatch, SparseRows
 from classifier.model.weights import ScoringWeights
 from classifier.pipeline.cues import CUES_KEY
@@ -203,7 +203,7 @@ class Scorer:
         source = original_text(doc)
         tokens = _TokenEdges(doc)
         sentence_offsets: dict[int, tuple[int, int]] = {}
-        cues = token_cues(doc, self.cues_key) if self.phrases is not None else {}
+        cues = (TokenTable(doc), token_cues(doc, self.cues_key)) if self.phrases is not None else None
         return [
             self._flag(
                 doc,
@@ -236,16 +236,20 @@ class Scorer:
         self,
         doc: Doc,
         sentence: SentenceFeatures,
-        cues: dict[int, tuple[str, ...]],
+        cues: tuple[TokenTable, dict[int, tuple[str, ...]]] | None,
         category: Category,
         contributions: list[float],
     ) -> tuple[int, int]:
         """The flag's phrase as a word range of ``sentence``: from the phrase model, or (for a model
-        saved without one) grown around the words that raised the category most."""
+        saved without one) grown around the words that raised the category most.
+
+        ``cues`` is the doc's token table and cue labels, given when there is a phrase model.
+        """
         anchors = anchor_positions(sentence, category.id)
-        if self.phrases is None:
+        if self.phrases is None or cues is None:
             return locate_phrase(contributions, anchors)
-        features = phrase_features(doc, sentence, anchors, cues, category.id)
+        table, labels = cues
+        features = phrase_features(table, sentence, anchors, labels, category.id)
         return self.phrases.locate(features, category.id)
 
     def _flag(
@@ -253,7 +257,7 @@ class Scorer:
         doc: Doc,
         source: str,
         edges: _TokenEdges,
-        cues: dict[int, tuple[str, ...]],
+        cues: tuple[TokenTable, dict[int, tuple[str, ...]]] | None,
         sentence_offsets: dict[int, tuple[int, int]],
         features: list[SentenceFeatures],
         sentence_index: int,

@@ -27,8 +27,10 @@ from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from itertools import repeat
 
 import numpy as np
+from spacy.attrs import IS_PUNCT, IS_SPACE, IS_STOP, IS_TITLE, LIKE_NUM, LOWER
 from spacy.tokens import Doc
 
 from classifier.model.features import SentenceFeatures
@@ -38,6 +40,7 @@ __all__ = [
     "PHRASE_SCORES",
     "PhraseExample",
     "PhraseWeights",
+    "TokenTable",
     "anchor_positions",
     "fit_phrase_weights",
     "phrase_features",
@@ -69,20 +72,37 @@ def token_cues(doc: Doc, cues_key: str = CUES_KEY) -> dict[int, tuple[str, ...]]
     return {token: tuple(labels) for token, labels in found.items()}
 
 
-def _gap(doc: Doc, start: int, end: int) -> list[str]:
-    """The punctuation and line breaks among tokens ``[start, end)`` (what lies between two words)."""
-    marks = []
-    for token in doc[max(start, 0) : end]:
-        if token.is_space:
-            if "\n" in token.text:
-                marks.append("NL")
-        elif token.is_punct or not any(character.isalnum() for character in token.text):
-            marks.append(token.text[:3])
-    return marks
+class TokenTable:
+    """What the phrase features read of a doc's tokens: one array read of the doc, then only the
+    tokens of the sentences that hold a flag are looked at (Token objects cost more)."""
+
+    def __init__(self, doc: Doc) -> None:
+        self.doc = doc
+        self.columns = doc.to_array([LOWER, IS_STOP, IS_TITLE, LIKE_NUM, IS_SPACE, IS_PUNCT])
+        self.strings = doc.vocab.strings
+
+    def word(self, i: int) -> tuple[str, bool, bool, bool]:
+        """Token ``i``'s lower-case form, and whether it is a stop word, title-cased, number-like."""
+        lower, stop, title, number, _, _ = self.columns[i].tolist()
+        return self.strings[lower], bool(stop), bool(title), bool(number)
+
+    def gap(self, start: int, end: int) -> list[str]:
+        """What lies between two words, tokens ``[start, end)``: "NL" for a line break, the first
+        three characters of punctuation or of a token with no letter or digit."""
+        marks = []
+        for i in range(max(start, 0), end):
+            space, punct = self.columns[i, 4:].tolist()
+            text = self.doc[i].text
+            if space:
+                if "\n" in text:
+                    marks.append("NL")
+            elif punct or not any(character.isalnum() for character in text):
+                marks.append(text[:3])
+        return marks
 
 
 def phrase_features(
-    doc: Doc,
+    table: TokenTable,
     sentence: SentenceFeatures,
     anchors: Sequence[int],
     cues: Mapping[int, tuple[str, ...]],
@@ -90,20 +110,22 @@ def phrase_features(
 ) -> list[list[str]]:
     """The feature names of each word of ``sentence`` (before crossing with the category).
 
-    ``anchors`` are the word positions of the category's lexicon cues;
-    ``cues`` maps token positions to their cue labels (:func:`token_cues`).
+    ``table`` is the doc's :class:`TokenTable`; ``anchors`` are the word
+    positions of the category's lexicon cues; ``cues`` maps token positions to
+    their cue labels (:func:`token_cues`).
     """
     tokens, words = sentence.word_tokens, sentence.words
     n = len(tokens)
     rows: list[list[str]] = []
     for i in range(n):
-        token = doc[tokens[i]]
+        token = tokens[i]
+        lower, stop, title, number = table.word(token)
         before = words[i - 1] if i > 0 else "<s>"
         after = words[i + 1] if i + 1 < n else "</s>"
         word = words[i]
         names = [
             f"w={word}",
-            f"o={token.lower_}",
+            f"o={lower}",
             f"p={before}",
             f"n={after}",
             f"pw={before}_{word}",
@@ -119,19 +141,19 @@ def phrase_features(
             names.append(f"anc={side}{_bin(distance, _DISTANCES)}")
         else:
             names.append("anc=none")
-        for label in cues.get(tokens[i], ()):
+        for label in cues.get(token, ()):
             if label.startswith(_CLAIM_PREFIX):
                 label = "CLAIM_SAME" if label[len(_CLAIM_PREFIX) :] == category else "CLAIM_OTHER"
             names.append(f"cue={label}")
         previous = tokens[i - 1] if i > 0 else sentence.sentence.start - 1
         following = tokens[i + 1] if i + 1 < n else sentence.sentence.end
-        names.extend(f"gapb={mark}" for mark in _gap(doc, previous + 1, tokens[i]))
-        names.extend(f"gapa={mark}" for mark in _gap(doc, tokens[i] + 1, following))
-        if token.is_stop:
+        names.extend(f"gapb={mark}" for mark in table.gap(previous + 1, token))
+        names.extend(f"gapa={mark}" for mark in table.gap(token + 1, following))
+        if stop:
             names.append("stop")
-        if token.is_title:
+        if title:
             names.append("title")
-        if token.like_num:
+        if number:
             names.append("num")
         rows.append(names)
     return rows
@@ -224,18 +246,32 @@ class PhraseWeights:
         self.intercepts = intercepts
         self.bias = float(bias)
         self.boundary_weight = float(boundary_weight)
-        self._index = {name: number for number, name in enumerate(self.names)}
+        #: The weights with a last row of zeros, where unknown names point.
+        self._table = np.vstack([weights, np.zeros((1, len(PHRASE_SCORES)))])
+        # Plain feature names, and per category the names crossed with it ("cure_claim|w=cure").
+        self._index: dict[str, int] = {}
+        self._crossed: dict[str, dict[str, int]] = defaultdict(dict)
+        for number, name in enumerate(self.names):
+            category, bar, inner = name.partition("|")
+            if bar and "=" not in category:
+                self._crossed[category][inner] = number
+            else:
+                self._index[name] = number
 
     def scores(self, features: list[list[str]], category: str) -> np.ndarray:
-        """Words x (inside, begin, end) decision values for a sentence's features."""
-        index = self._index
-        out = np.tile(self.intercepts, (len(features), 1))
-        for row, names in enumerate(features):
-            hits = [index[name] for name in names if name in index]
-            hits.extend(index[key] for name in names if (key := f"{category}|{name}") in index)
-            if hits:
-                out[row] += self.weights[hits].sum(axis=0)
-        return out
+        """Words x (inside, begin, end) decision values for a sentence's features.
+
+        Each name is looked up twice (plain, and crossed with ``category``); a name the model does
+        not know points at the table's last row, which is zeros.
+        """
+        names = [name for row in features for name in row]
+        missing = len(self._table) - 1
+        plain = np.fromiter(map(self._index.get, names, repeat(missing)), dtype=np.intp, count=len(names))
+        crossed = self._crossed.get(category, {})
+        joined = np.fromiter(map(crossed.get, names, repeat(missing)), dtype=np.intp, count=len(names))
+        values = self._table[plain] + self._table[joined]
+        starts = np.cumsum([0, *(len(row) for row in features[:-1])])
+        return self.intercepts + np.add.reduceat(values, starts, axis=0)
 
     def locate(self, features: list[list[str]], category: str) -> tuple[int, int]:
         """The word range ``[start, end)`` of the best-scoring phrase (see the module docstring).

@@ -20,6 +20,7 @@ from classifier.model.persistence import save_model, update_card
 from classifier.model.phrases import (
     PhraseExample,
     PhraseWeights,
+    TokenTable,
     anchor_positions,
     fit_phrase_weights,
     phrase_features,
@@ -157,6 +158,7 @@ def phrase_examples(docs: Sequence[Doc], documents: Sequence[CorpusDocument]) ->
         if not gold:
             continue
         cues = token_cues(doc)
+        table = TokenTable(doc)
         for (number, category), spans in sorted(gold.items()):
             sentence = sentences[number]
             if not sentence.word_tokens:
@@ -167,7 +169,7 @@ def phrase_examples(docs: Sequence[Doc], documents: Sequence[CorpusDocument]) ->
             inside = [int(any(s <= a and b <= e for s, e in spans)) for a, b in words]
             if not any(inside):
                 continue
-            features = phrase_features(doc, sentence, anchor_positions(sentence, category), cues, category)
+            features = phrase_features(table, sentence, anchor_positions(sentence, category), cues, category)
             examples.append(PhraseExample(category, features, inside))
     return examples
 
