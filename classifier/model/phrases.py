@@ -294,7 +294,8 @@ class PhraseWeights:
         config = {"bias": self.bias, "boundary_weight": self.boundary_weight}
         return {
             "names": np.array(self.names, dtype=str),
-            "weights": self.weights,
+            # Single precision halves the stored size; scores are summed in double precision after loading.
+            "weights": self.weights.astype(np.float32),
             "intercepts": self.intercepts,
             "config": np.array(json.dumps(config)),
         }
