@@ -65,6 +65,23 @@ CorpusOption = Annotated[
         "else the corpus installed with the package.",
     ),
 ]
+#: ``--model``, ``--split``, ``--json`` and ``--markdown`` of the commands that measure a model.
+ModelOption = Annotated[
+    Path | None, typer.Option(metavar="DIR", help="Model directory; default: the bundled model.")
+]
+SplitOption = Annotated[
+    str,
+    typer.Option(
+        metavar="SPLIT",
+        help="train, dev, test or realstyle (written apart from the training corpus, never tuned on).",
+    ),
+]
+JsonOption = Annotated[
+    Path | None, typer.Option("--json", metavar="FILE", help="Also write the results as JSON to FILE.")
+]
+MarkdownOption = Annotated[
+    Path | None, typer.Option("--markdown", metavar="FILE", help="Also write the Markdown report to FILE.")
+]
 #: The output suffixes ``-o`` understands, and the format each one means.
 SUFFIX_FORMATS = {
     ".jsonl": "jsonl",
@@ -546,25 +563,12 @@ def _emit(report: str, result: dict, json_output: Path | None, markdown_output: 
 
 @app.command()
 def evaluate(
-    model: Annotated[
-        Path | None, typer.Option(metavar="DIR", help="Model directory; default: the bundled model.")
-    ] = None,
+    model: ModelOption = None,
     trust_model: TrustModel = False,
     corpus: CorpusOption = None,
-    split: Annotated[
-        str,
-        typer.Option(
-            metavar="SPLIT",
-            help="train, dev, test or realstyle (written apart from the training corpus, never tuned on).",
-        ),
-    ] = "dev",
-    json_output: Annotated[
-        Path | None, typer.Option("--json", metavar="FILE", help="Also write the metrics as JSON to FILE.")
-    ] = None,
-    markdown_output: Annotated[
-        Path | None,
-        typer.Option("--markdown", metavar="FILE", help="Also write the Markdown report to FILE."),
-    ] = None,
+    split: SplitOption = "dev",
+    json_output: JsonOption = None,
+    markdown_output: MarkdownOption = None,
 ) -> None:
     """Measure a model on a labelled split of the corpus.
 
@@ -595,25 +599,13 @@ def evaluate(
 
 @app.command()
 def evasion(
-    model: Annotated[
-        Path | None, typer.Option(metavar="DIR", help="Model directory; default: the bundled model.")
-    ] = None,
+    model: ModelOption = None,
     trust_model: TrustModel = False,
     corpus: CorpusOption = None,
-    split: Annotated[
-        str,
-        typer.Option(
-            metavar="SPLIT",
-            help="train, dev, test or realstyle (written apart from the training corpus, never tuned on).",
-        ),
-    ] = "dev",
+    split: SplitOption = "dev",
     seed: Annotated[int, typer.Option(metavar="N", help="Seed of the random perturbation choices.")] = 0,
-    json_output: Annotated[
-        Path | None, typer.Option("--json", metavar="FILE", help="Also write the results as JSON to FILE.")
-    ] = None,
-    markdown_output: Annotated[
-        Path | None, typer.Option("--markdown", metavar="FILE", help="Also write the Markdown table to FILE.")
-    ] = None,
+    json_output: JsonOption = None,
+    markdown_output: MarkdownOption = None,
 ) -> None:
     """Measure how well flags survive attempts to dodge them.
 
@@ -637,9 +629,7 @@ def evasion(
 
 @app.command()
 def baselines(
-    model: Annotated[
-        Path | None, typer.Option(metavar="DIR", help="Model directory; default: the bundled model.")
-    ] = None,
+    model: ModelOption = None,
     trust_model: TrustModel = False,
     corpus: CorpusOption = None,
     split: Annotated[
@@ -654,12 +644,8 @@ def baselines(
             metavar="NAME", help="Run only these baselines (repeatable): keywords, spacy_textcat, embeddings."
         ),
     ] = None,
-    json_output: Annotated[
-        Path | None, typer.Option("--json", metavar="FILE", help="Also write the results as JSON to FILE.")
-    ] = None,
-    markdown_output: Annotated[
-        Path | None, typer.Option("--markdown", metavar="FILE", help="Also write the Markdown table to FILE.")
-    ] = None,
+    json_output: JsonOption = None,
+    markdown_output: MarkdownOption = None,
     update_card: Annotated[
         bool, typer.Option("--update-card", help="Also record the table in the model's card (`comparison`).")
     ] = False,
