@@ -495,10 +495,15 @@ def train(
         typer.Option("--overwrite", metavar="", help="Replace the model already in DIR (its card included)."),
     ] = False,
 ) -> None:
-    """Train a new model on the corpus's train split, with thresholds chosen on train and dev.
+    """Train a new model on the corpus's train and dev splits.
+
+    Thresholds are chosen on 4-fold cross-validated predictions over train and
+    dev, and the model is then fitted on both (on a corpus too small for that,
+    it is fitted on train and its thresholds are chosen on dev).
 
     The model is written to DIR; the bundled model is left alone unless DIR is
-    its directory and --overwrite is given. Prints the dev-split figures.
+    its directory and --overwrite is given. Prints the dev-split figures
+    (in-sample when dev was fitted on).
 
     \b
     Examples:
@@ -533,7 +538,14 @@ def train(
         )
     except ClassifierError as error:
         raise _fail(str(error)) from error
-    typer.echo(f"saved {output}\n\nDev split (thresholds were chosen on it):\n")
+    if card["dev_metrics"].get("in_sample"):
+        heading = (
+            "Dev split (in-sample: the model was fitted on train and dev, so these figures are "
+            "optimistic; `classifier evaluate --model DIR --trust-model --split test` measures it)"
+        )
+    else:
+        heading = "Dev split (thresholds were chosen on it)"
+    typer.echo(f"saved {output}\n\n{heading}:\n")
     typer.echo(format_metrics(card["dev_metrics"]))
     if replacing_bundled:
         typer.echo(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -88,9 +88,15 @@ class TrainingConfig:
     phrase_model: bool = True
     #: Inverse regularisation of the phrase model's three logistic regressions.
     phrase_C: float = 1.0
+    #: Whether, once thresholds are chosen on cross-validated predictions, the models are
+    #: fitted on train and dev together rather than on train alone. In cross-validation over
+    #: train and dev, sentence micro F1 rose from 0.741 to 0.755 between training on 460 and
+    #: on 537 documents, so the 170 dev documents are worth fitting on. Dev's own figures
+    #: are then in-sample.
+    refit_on_dev: bool = True
 
 
-_NOT_ESTIMATOR_SETTINGS = ("levers", "cross_validated_thresholds", "phrase_model", "phrase_C")
+_NOT_ESTIMATOR_SETTINGS = ("levers", "cross_validated_thresholds", "phrase_model", "phrase_C", "refit_on_dev")
 
 
 def _lever_filter(levers: Sequence[str]) -> tuple[str, ...]:
@@ -306,12 +312,15 @@ def train(
     config: TrainingConfig | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """Train on the train split, choose thresholds, save to ``output``; returns the model card.
+    """Fit the models on the train and dev splits, choose thresholds, save to ``output``;
+    returns the model card.
 
     Thresholds are chosen on cross-validated predictions over the train and
-    dev documents (:func:`cross_validated_probabilities`), or on dev alone
-    when the corpus is too small for that. The test and realstyle splits are
-    never read.
+    dev documents (:func:`cross_validated_probabilities`); the models are then
+    fitted on both splits together (``config.refit_on_dev``). When the corpus
+    is too small for cross-validation, or ``cross_validated_thresholds`` is
+    off, the models are fitted on train alone and thresholds are chosen on
+    dev. The test and realstyle splits are never read.
     """
     config = config or TrainingConfig()
     say = progress or (lambda message: None)
@@ -325,67 +334,24 @@ def train(
     nlp = build_pipeline()
     say(f"preprocessing {len(by_split['train'])} train and {len(by_split['dev'])} dev documents")
     docs = {name: list(nlp.pipe(d.text for d in members)) for name, members in by_split.items()}
-    page_model: Pipeline | None = None
-    train_pages: list[PageStance] | None = None
-    dev_pages: list[PageStance] | None = None
-    if "page" in config.levers and (fitted := fit_page_model(docs["train"], by_split["train"])) is not None:
-        page_model, train_pages = fitted
-        dev_pages = [PageWeights.from_estimator(page_model).stance] * len(docs["dev"])
-    x_train, y_train, train_groups = _examples_by_document(
-        docs["train"], by_split["train"], train_pages, config
-    )
-    x_dev, y_dev, dev_groups = _examples_by_document(docs["dev"], by_split["dev"], dev_pages, config)
-    dev_groups = [group + len(docs["train"]) for group in dev_groups]
-    positives = y_train.sum(axis=0)
-    fewest = int(positives.min())
-    if fewest < 2:
-        scarce = [c for c, n in zip(SPAN_CATEGORIES, positives, strict=True) if n < 2]
-        raise CorpusError(
-            f"Categories {scarce} have fewer than 2 training sentences in {corpus}; "
-            "calibration needs at least 2 per category. Add annotated documents to the train split."
-        )
-    folds = min(config.calibration_folds, fewest)
-    if folds < config.calibration_folds:
-        say(f"calibrating with {folds} folds: a category has only {fewest} training sentences")
-        config = replace(config, calibration_folds=folds)
-    say(f"fitting on {len(x_train)} sentences")
-    settings = {key: value for key, value in asdict(config).items() if key not in _NOT_ESTIMATOR_SETTINGS}
-    estimator = make_estimator(**settings).fit(x_train, y_train)
-    held_out = (
-        cross_validated_probabilities(
-            [*x_train, *x_dev], np.vstack([y_train, y_dev]), [*train_groups, *dev_groups], settings
-        )
-        if config.cross_validated_thresholds
-        else None
-    )
-    if held_out is not None:
-        thresholds = choose_thresholds(np.vstack([y_train, y_dev]), held_out, SPAN_CATEGORIES)
-        chosen_on = f"{THRESHOLD_FOLDS}-fold cross-validated predictions over the train and dev documents"
-    else:
-        if config.cross_validated_thresholds:
+    fitted = None
+    if config.cross_validated_thresholds:
+        fitted = _fit_on_train_and_dev(docs, by_split, config, say)
+        if fitted is None:
             say("too few documents for cross-validated thresholds: choosing them on dev")
-        thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
-        chosen_on = "dev"
-    phrases = None
-    if config.phrase_model:
-        say("fitting the phrase model on the train split's spans")
-        phrases = fit_phrases(docs["train"], by_split["train"], config)
-    model = TrainedModel(
-        estimator=estimator,
-        categories=list(SPAN_CATEGORIES),
-        thresholds=thresholds,
-        page=page_model,
-        phrases=phrases,
-    )
+    if fitted is None:
+        fitted = _fit_on_train(docs, by_split, config, say)
+    model, fitted_on, chosen_on, examples = fitted
     card = {
         "training_data": {
             "path": corpus.name,
             "sha256": _sha256(corpus),
             "train_documents": len(by_split["train"]),
-            "train_sentences": len(x_train),
+            "train_sentences": examples["train"],
             "dev_documents": len(by_split["dev"]),
-            "dev_sentences": len(x_dev),
-            "train_spans": {c: int(n) for c, n in zip(SPAN_CATEGORIES, y_train.sum(axis=0), strict=True)},
+            "dev_sentences": examples["dev"],
+            "fitted_on": fitted_on,
+            "train_spans": examples["spans"],
         },
         "config": asdict(config),
         "thresholds_chosen_on": chosen_on,
@@ -396,4 +362,127 @@ def train(
     from classifier.evaluate.metrics import evaluate_model
 
     card["dev_metrics"] = evaluate_model(load(output, trust=True), by_split["dev"])
+    card["dev_metrics"]["in_sample"] = "dev" in fitted_on
     return update_card(output, dev_metrics=card["dev_metrics"])
+
+
+#: What the two ways of fitting return: the model, the splits it was fitted on, what its
+#: thresholds were chosen on, and counts for the card.
+_Fitted = tuple[TrainedModel, list[str], str, dict[str, Any]]
+
+
+def _fit_on_train_and_dev(
+    docs: dict[str, list[Doc]],
+    by_split: dict[str, list[CorpusDocument]],
+    config: TrainingConfig,
+    say: Callable[[str], None],
+) -> _Fitted | None:
+    """Thresholds from cross-validated predictions over train and dev; the models then fitted
+    on train (and dev, with ``config.refit_on_dev``). None when cross-validation is impossible."""
+    names = ["train", "dev"] if config.refit_on_dev else ["train"]
+    all_docs = [*docs["train"], *docs["dev"]]
+    all_documents = [*by_split["train"], *by_split["dev"]]
+    page_model: Pipeline | None = None
+    pages: list[PageStance] | None = None
+    if "page" in config.levers and (page := fit_page_model(all_docs, all_documents)) is not None:
+        page_model, pages = page
+    x, y, groups = _examples_by_document(all_docs, all_documents, pages, config)
+    settings = _estimator_settings(config)
+    say(f"choosing thresholds on {THRESHOLD_FOLDS}-fold cross-validated predictions")
+    held_out = cross_validated_probabilities(x, y, groups, settings)
+    if held_out is None:
+        return None
+    thresholds = choose_thresholds(y, held_out, SPAN_CATEGORIES)
+    n_train = len(by_split["train"])
+    rows = np.asarray(groups) < n_train if names == ["train"] else np.ones(len(x), dtype=bool)
+    _check_positives(y[rows], config)
+    say(f"fitting on {int(rows.sum())} sentences of {' and '.join(names)}")
+    fit_x = [string for string, keep in zip(x, rows, strict=True) if keep]
+    estimator = make_estimator(**_estimator_settings(config, y[rows])).fit(fit_x, y[rows])
+    fit_docs = all_docs if names == ["train", "dev"] else docs["train"]
+    fit_documents = all_documents if names == ["train", "dev"] else by_split["train"]
+    phrases = _phrases(fit_docs, fit_documents, config, say)
+    if names == ["train"] and page_model is not None:
+        # The page model must not have seen the documents it was not fitted on.
+        page = fit_page_model(docs["train"], by_split["train"])
+        page_model = page[0] if page is not None else None
+    model = TrainedModel(
+        estimator=estimator,
+        categories=list(SPAN_CATEGORIES),
+        thresholds=thresholds,
+        page=page_model,
+        phrases=phrases,
+    )
+    train_rows = np.asarray(groups) < n_train
+    counts = {
+        "train": int(train_rows.sum()),
+        "dev": int((~train_rows).sum()),
+        "spans": {c: int(n) for c, n in zip(SPAN_CATEGORIES, y[rows].sum(axis=0), strict=True)},
+    }
+    chosen_on = f"{THRESHOLD_FOLDS}-fold cross-validated predictions over the train and dev documents"
+    return model, names, chosen_on, counts
+
+
+def _fit_on_train(
+    docs: dict[str, list[Doc]],
+    by_split: dict[str, list[CorpusDocument]],
+    config: TrainingConfig,
+    say: Callable[[str], None],
+) -> _Fitted:
+    """The models fitted on train alone, with thresholds chosen on dev."""
+    page_model: Pipeline | None = None
+    train_pages: list[PageStance] | None = None
+    dev_pages: list[PageStance] | None = None
+    if "page" in config.levers and (page := fit_page_model(docs["train"], by_split["train"])) is not None:
+        page_model, train_pages = page
+        dev_pages = [PageWeights.from_estimator(page_model).stance] * len(docs["dev"])
+    x_train, y_train, _ = _examples_by_document(docs["train"], by_split["train"], train_pages, config)
+    x_dev, y_dev, _ = _examples_by_document(docs["dev"], by_split["dev"], dev_pages, config)
+    _check_positives(y_train, config)
+    say(f"fitting on {len(x_train)} sentences of train")
+    estimator = make_estimator(**_estimator_settings(config, y_train)).fit(x_train, y_train)
+    thresholds = choose_thresholds(y_dev, estimator.predict_proba(x_dev), SPAN_CATEGORIES)
+    model = TrainedModel(
+        estimator=estimator,
+        categories=list(SPAN_CATEGORIES),
+        thresholds=thresholds,
+        page=page_model,
+        phrases=_phrases(docs["train"], by_split["train"], config, say),
+    )
+    counts = {
+        "train": len(x_train),
+        "dev": len(x_dev),
+        "spans": {c: int(n) for c, n in zip(SPAN_CATEGORIES, y_train.sum(axis=0), strict=True)},
+    }
+    return model, ["train"], "dev", counts
+
+
+def _estimator_settings(config: TrainingConfig, truth: np.ndarray | None = None) -> dict[str, Any]:
+    """The estimator's keyword arguments; with ``truth``, calibration folds no more than the
+    rarest category's positive sentences."""
+    settings = {key: value for key, value in asdict(config).items() if key not in _NOT_ESTIMATOR_SETTINGS}
+    if truth is not None:
+        settings["calibration_folds"] = min(config.calibration_folds, int(truth.sum(axis=0).min()))
+    return settings
+
+
+def _check_positives(truth: np.ndarray, config: TrainingConfig) -> None:
+    positives = truth.sum(axis=0)
+    if int(positives.min()) < 2:
+        scarce = [c for c, n in zip(SPAN_CATEGORIES, positives, strict=True) if n < 2]
+        raise CorpusError(
+            f"Categories {scarce} have fewer than 2 training sentences; "
+            "calibration needs at least 2 per category. Add annotated documents to the train split."
+        )
+
+
+def _phrases(
+    docs: Sequence[Doc],
+    documents: Sequence[CorpusDocument],
+    config: TrainingConfig,
+    say: Callable[[str], None],
+) -> PhraseWeights | None:
+    if not config.phrase_model:
+        return None
+    say("fitting the phrase model on the gold spans")
+    return fit_phrases(docs, documents, config)

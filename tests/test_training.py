@@ -1,0 +1,60 @@
+"""Training: thresholds from cross-validation over train and dev, then a fit on both splits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from classifier.model.persistence import load_weights, read_card
+from classifier.model.training import TrainingConfig, train
+
+#: A word that occurs in the dev documents of the corpus below and nowhere else.
+DEV_ONLY = "zorblaxine"
+
+
+@pytest.fixture(scope="module")
+def marked_corpus(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny corpus with a sentence holding ``DEV_ONLY`` added to each dev document."""
+    records = [json.loads(line) for line in tiny_corpus.read_text(encoding="utf-8").splitlines()]
+    for record in records:
+        if record["split"] == "dev":
+            record["text"] += f"Ask about {DEV_ONLY} at the front desk.\n"
+    path = tmp_path_factory.mktemp("marked") / "corpus.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def _terms(model_dir: Path) -> set[str]:
+    weights, _ = load_weights(model_dir, trust=True)
+    return set(weights.indexer.terms)
+
+
+def test_the_model_is_fitted_on_train_and_dev_with_cross_validated_thresholds(
+    marked_corpus: Path, tmp_path: Path
+) -> None:
+    card = train(marked_corpus, tmp_path / "model", config=TrainingConfig(phrase_model=False))
+    assert card["training_data"]["fitted_on"] == ["train", "dev"]
+    assert "cross-validated" in card["thresholds_chosen_on"]
+    assert card["dev_metrics"]["in_sample"] is True
+    assert DEV_ONLY in _terms(tmp_path / "model")
+    assert read_card(tmp_path / "model")["dev_metrics"]["in_sample"] is True
+
+
+def test_without_refit_dev_stays_out_of_the_fit(marked_corpus: Path, tmp_path: Path) -> None:
+    config = TrainingConfig(phrase_model=False, refit_on_dev=False)
+    card = train(marked_corpus, tmp_path / "model", config=config)
+    assert card["training_data"]["fitted_on"] == ["train"]
+    assert "cross-validated" in card["thresholds_chosen_on"]
+    assert card["dev_metrics"]["in_sample"] is False
+    assert DEV_ONLY not in _terms(tmp_path / "model")
+
+
+def test_dev_thresholds_keep_dev_out_of_the_fit(marked_corpus: Path, tmp_path: Path) -> None:
+    config = TrainingConfig(phrase_model=False, cross_validated_thresholds=False)
+    card = train(marked_corpus, tmp_path / "model", config=config)
+    assert card["training_data"]["fitted_on"] == ["train"]
+    assert card["thresholds_chosen_on"] == "dev"
+    assert card["dev_metrics"]["in_sample"] is False
+    assert DEV_ONLY not in _terms(tmp_path / "model")
