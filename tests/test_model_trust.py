@@ -321,8 +321,8 @@ SCORING_CASES = {
     "partial-page-model": (_arrays(lambda a: a.update(page_terms=np.array(["a"]))), "found only some"),
     "wrong-shape": (_arrays(lambda a: a.update(idf=a["idf"][:-1])), "'idf' should have shape"),
     "wrong-rank": (
-        _arrays(lambda a: a.update(feature_weights=a["feature_weights"][0])),
-        "'feature_weights' should have shape",
+        _arrays(lambda a: a.update(linear_coef=a["linear_coef"][0])),
+        "'linear_coef' should have shape",
     ),
     "wrong-dtype": (
         _arrays(lambda a: a.update(linear_coef=a["linear_coef"].astype(np.int64))),

@@ -94,6 +94,11 @@ def test_scoring_weights_are_the_estimators_numbers(tiny_model_dir: Path) -> Non
     assert saved.categories == fresh.categories and saved.thresholds == fresh.thresholds
     assert saved.indexer.terms == fresh.indexer.terms
     np.testing.assert_array_equal(saved.feature_weights, fresh.feature_weights)
+    # Derived on loading from the linear models, not stored: the estimator's weights times the IDF.
+    from classifier.model.estimator import category_weights
+
+    expected = category_weights(model.estimator) * saved.indexer.idf[np.newaxis, :]
+    np.testing.assert_allclose(saved.feature_weights, expected, rtol=1e-5, atol=1e-7)
     doc = build_pipeline()("Our therapy cures autism. No side effects! Results vary (Smith et al., 2020).")
     sentences = document_features(doc).sentences
     strings = [s.as_string() for s in sentences]

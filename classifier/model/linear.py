@@ -87,6 +87,11 @@ class StackedLinear:
             constant=constant,
         )
 
+    def category_weights(self) -> np.ndarray:
+        """Feature weights per category (categories x features): the mean of its linear models'
+        weights, zero for a category with a constant prediction."""
+        return np.ascontiguousarray((self.coef @ self.average).T)
+
     def arrays(self) -> dict[str, np.ndarray]:
         """The stacked weights by name, for saving."""
         return {name: getattr(self, name) for name in self.ARRAYS}

@@ -55,7 +55,8 @@ class ScoringWeights:
     thresholds: dict[str, float]
     indexer: SentenceIndexer
     linear: StackedLinear
-    #: categories x features: each feature's weight (mean over calibration folds) times its IDF.
+    #: categories x features: each feature's weight (the mean of the category's linear models)
+    #: times its IDF; derived from ``linear`` and the IDF, never stored.
     feature_weights: np.ndarray
     page: PageWeights | None = None
     #: Places each flag's phrase; without it, the phrase grows around the strongest evidence.
@@ -66,17 +67,16 @@ class ScoringWeights:
         """Extract the numbers of a fitted model; refuses an unfitted one."""
         from sklearn.utils.validation import check_is_fitted
 
-        from classifier.model.estimator import category_weights
-
         check_is_fitted(model.estimator)
         vectorizer = model.estimator.named_steps["features"]
         indexer = SentenceIndexer.from_vectorizer(vectorizer)
+        linear = StackedLinear.from_estimator(model.estimator)
         return cls(
             categories=list(model.categories),
             thresholds=dict(model.thresholds),
             indexer=indexer,
-            linear=StackedLinear.from_estimator(model.estimator),
-            feature_weights=category_weights(model.estimator) * indexer.idf[np.newaxis, :],
+            linear=linear,
+            feature_weights=_feature_weights(linear, indexer.idf),
             page=PageWeights.from_estimator(model.page) if model.page is not None else None,
             phrases=model.phrases,
         )
@@ -97,7 +97,6 @@ class ScoringWeights:
             config=np.array(json.dumps(config)),
             terms=np.array(indexer.terms, dtype=str),
             idf=indexer.idf,
-            feature_weights=self.feature_weights,
             **{f"linear_{name}": array for name, array in self.linear.arrays().items()},
             **{f"page_{name}": array for name, array in (self.page.arrays() if self.page else {}).items()},
             **{
@@ -127,7 +126,7 @@ MAX_UNCOMPRESSED_BYTES = 1 << 30
 _LINEAR = tuple(f"linear_{name}" for name in StackedLinear.ARRAYS)
 _PAGE = ("page_terms", "page_idf", "page_coef", "page_intercept")
 _PHRASE = ("phrase_names", "phrase_weights", "phrase_intercepts", "phrase_config")
-_REQUIRED = ("config", "terms", "idf", "feature_weights", *_LINEAR)
+_REQUIRED = ("config", "terms", "idf", *_LINEAR)
 #: What reading a damaged archive member can raise (zip, zlib and .npy header errors).
 _READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError)
 _KINDS = {"f": "floating-point", "U": "text"}
@@ -272,22 +271,28 @@ class _Archive:
                 phrases = PhraseWeights.from_arrays(arrays)
             except ValueError as error:
                 raise self.fail(str(error)) from error
+        idf = self.array("idf", "f", (n_terms,))
         return cls(
             categories=list(config["categories"]),
             thresholds={k: float(v) for k, v in config["thresholds"].items()},
             indexer=SentenceIndexer(
                 terms,
-                self.array("idf", "f", (n_terms,)),
+                idf,
                 ngram_max=config["ngram_max"],
                 sublinear_tf=config["sublinear_tf"],
                 norm=config["norm"],
                 prune=config["prune"],
             ),
             linear=linear,
-            feature_weights=self.array("feature_weights", "f", (n_categories, n_terms)),
+            feature_weights=_feature_weights(linear, idf),
             page=page,
             phrases=phrases,
         )
+
+
+def _feature_weights(linear: StackedLinear, idf: np.ndarray) -> np.ndarray:
+    """Each category's feature weights times the features' IDF, in single precision."""
+    return (linear.category_weights() * np.asarray(idf, dtype=np.float64)[np.newaxis, :]).astype(np.float32)
 
 
 def _number(value: object) -> bool:
