@@ -1,4 +1,4 @@
-"""Training: thresholds from cross-validation over train and dev, then a fit on both splits."""
+"""Training: thresholds from cross-validation over train and dev, then a fit on train (or on both)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,8 @@ def _terms(model_dir: Path) -> set[str]:
 def test_the_model_is_fitted_on_train_and_dev_with_cross_validated_thresholds(
     marked_corpus: Path, tmp_path: Path
 ) -> None:
-    card = train(marked_corpus, tmp_path / "model", config=TrainingConfig(phrase_model=False))
+    config = TrainingConfig(phrase_model=False, refit_on_dev=True)
+    card = train(marked_corpus, tmp_path / "model", config=config)
     assert card["training_data"]["fitted_on"] == ["train", "dev"]
     assert "cross-validated" in card["thresholds_chosen_on"]
     assert card["dev_metrics"]["in_sample"] is True
@@ -42,8 +43,8 @@ def test_the_model_is_fitted_on_train_and_dev_with_cross_validated_thresholds(
     assert read_card(tmp_path / "model")["dev_metrics"]["in_sample"] is True
 
 
-def test_without_refit_dev_stays_out_of_the_fit(marked_corpus: Path, tmp_path: Path) -> None:
-    config = TrainingConfig(phrase_model=False, refit_on_dev=False)
+def test_by_default_dev_stays_out_of_the_fit(marked_corpus: Path, tmp_path: Path) -> None:
+    config = TrainingConfig(phrase_model=False)
     card = train(marked_corpus, tmp_path / "model", config=config)
     assert card["training_data"]["fitted_on"] == ["train"]
     assert "cross-validated" in card["thresholds_chosen_on"]

@@ -21,6 +21,7 @@ def make_estimator(
     min_df: int = 2,
     C: float = 16.0,
     calibration_folds: int = 3,
+    calibration_ensemble: bool = True,
     random_state: int = 0,
 ) -> Pipeline:
     """An unfitted multi-label Pipeline: sentence strings in, per-category probabilities out.
@@ -34,12 +35,15 @@ def make_estimator(
     C
         Inverse regularisation strength of each logistic regression.
     calibration_folds
-        Folds of the sigmoid calibration (``CalibratedClassifierCV``). The calibration
-        maps are fitted on these folds' held-out predictions, and each category's
-        logistic regression is then fitted once on all the sentences
-        (``ensemble=False``): in 4-fold cross-validation over the train and dev
-        documents this gave a sentence micro F1 of 0.739 against 0.729 for the mean of
-        the folds' models, each of which had seen only two thirds of the sentences.
+        Folds of the sigmoid calibration (``CalibratedClassifierCV``).
+    calibration_ensemble
+        Whether each category's model is the mean of the calibration folds' models,
+        each fitted on the other folds and calibrated on its own (``True``), or one
+        logistic regression fitted on all the sentences, with the calibration map
+        fitted on the folds' held-out predictions (``False``). In 4-fold
+        cross-validation over the train and dev documents ``False`` gave a sentence
+        micro F1 of 0.739 against 0.729, but see ``TrainingConfig.refit_on_dev`` for
+        why the default is ``True``.
     """
     base = LogisticRegression(C=C, class_weight="balanced", max_iter=2000, random_state=random_state)
     return Pipeline(
@@ -56,7 +60,9 @@ def make_estimator(
             (
                 "classify",
                 OneVsRestClassifier(
-                    CalibratedClassifierCV(base, method="sigmoid", cv=calibration_folds, ensemble=False)
+                    CalibratedClassifierCV(
+                        base, method="sigmoid", cv=calibration_folds, ensemble=calibration_ensemble
+                    )
                 ),
             ),
         ]
