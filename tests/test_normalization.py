@@ -251,3 +251,21 @@ def test_a_long_run_of_punctuation_tokenises_in_bounded_time() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("\x1b[31mOur stem cells cure paralysis.\x1b[0m", "Our stem cells cure paralysis."),
+        ("no side\x1b]0;owned\x07 effects", "no side effects"),
+        ("cu\x07re\x9b1m", "cure"),
+        ("tab\there\nline\r\n\x85end", "tab\there\nline\r\n\x85end"),
+    ],
+    ids=["colour-codes", "window-title", "bell-and-8-bit-csi", "tabs-and-line-breaks-kept"],
+)
+def test_terminal_escapes_and_control_characters_are_dropped(text: str, expected: str) -> None:
+    normalized = normalize(text)
+    assert normalized.text == expected
+    start = normalized.text.find("cure") if "cure" in normalized.text else 0
+    if start > 0:
+        assert text[slice(*normalized.to_original(start, start + 4))] == "cure"
