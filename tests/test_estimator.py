@@ -60,12 +60,13 @@ def test_fit_predict_proba_and_weights() -> None:
     assert weights[0, vocabulary["cure"]] > 0 > weights[1, vocabulary["cure"]]
 
 
-def test_choose_thresholds_takes_the_middle_of_the_best_plateau() -> None:
+def test_choose_thresholds_takes_the_low_end_of_the_best_plateau() -> None:
     # F1 is 1.0 for every threshold in (0.3, 0.75]; lower ones let negatives in, higher ones lose positives.
+    # Of that plateau the low end is taken (recall on others' pages), but not so low that negatives come in.
     truth = np.array([[1], [1], [1], [1], [0], [0]])
     probabilities = np.array([[0.9], [0.85], [0.8], [0.75], [0.3], [0.2]])
     threshold = choose_thresholds(truth, probabilities, ["c"])["c"]
-    assert 0.45 <= threshold <= 0.6
+    assert 0.3 < threshold <= 0.45
 
 
 def test_choose_thresholds_prefers_a_broad_peak_to_an_isolated_one() -> None:
