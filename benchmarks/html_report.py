@@ -95,7 +95,7 @@ def main() -> None:
                     "flags": probe.get("flags"),
                     "selected": probe.get("selected"),
                     "window": options.size,
-                    "screenshot": str(options.out.relative_to(REPO)),
+                    "screenshot": str(options.out.resolve()),
                 }
             )
         )
