@@ -266,6 +266,6 @@ def test_a_long_run_of_punctuation_tokenises_in_bounded_time() -> None:
 def test_terminal_escapes_and_control_characters_are_dropped(text: str, expected: str) -> None:
     normalized = normalize(text)
     assert normalized.text == expected
-    start = normalized.text.find("cure") if "cure" in normalized.text else 0
-    if start > 0:
-        assert text[slice(*normalized.to_original(start, start + 4))] == "cure"
+    if "cure" in expected:  # the word maps back onto its letters (and whatever was dropped inside it)
+        start = expected.index("cure")
+        assert normalize(text[slice(*normalized.to_original(start, start + 4))]).text == "cure"

@@ -97,8 +97,8 @@ class ScoringWeights:
             config=np.array(json.dumps(config)),
             terms=np.array(indexer.terms, dtype=str),
             idf=indexer.idf,
-            # The coefficients in single precision, like the phrase weights: half the file, and
-            # probabilities within 1e-5 of the estimator's (see test_persistence).
+            # The coefficients in single precision, like the phrase weights: a smaller file, with
+            # probabilities within 1e-6 of the estimator's (test_persistence checks it).
             **{
                 f"linear_{name}": array.astype(np.float32) if name == "coef" else array
                 for name, array in self.linear.arrays().items()

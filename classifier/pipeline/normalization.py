@@ -115,9 +115,9 @@ _PUNCTUATION = {
     "\u2026": "...",
 }
 #: Terminal escape sequences (CSI, 7- and 8-bit; OSC, ended by BEL or ST; other two-byte
-#: escapes) and the control characters other than tab and line breaks (NEL included).
-#: A terminal shows none of them, so they are dropped: left in, "\x1b[31mOur" was one token and a claim
-#: wrapped in colour codes read as noise.
+#: escapes) and the control characters other than tab and the line breaks (NEL, U+0085,
+#: is kept like U+2028). A terminal shows none of them, so they are dropped: left in,
+#: "\x1b[31mOur" was one token, and a claim wrapped in colour codes read as noise.
 _CONTROLS = (
     r"\x1b\[[0-?]{0,32}[ -/]{0,8}[@-~]|\x9b[0-?]{0,32}[ -/]{0,8}[@-~]"
     r"|\x1b\][^\x07\x1b]{0,256}(?:\x07|\x1b\\)|\x1b[@-_]?"
@@ -230,7 +230,7 @@ _ASCII_ALNUM = re.compile(r"[A-Za-z0-9]")
 def _replacement(text: str, start: int, end: int, in_latin_word: _LatinWords) -> str:
     token = text[start:end]
     if unicodedata.category(token[0]) == "Cc":
-        return token if token == "\x85" else ""  # NEL is kept, like the other line separators
+        return token if token == "\x85" else ""  # NEL is kept, like U+2028
     if token.startswith("&"):
         return "".join(_translate(c) if not c.isascii() else c for c in html.unescape(token))
     if token.startswith("."):
