@@ -119,6 +119,26 @@ def test_claim_lexicon_cues(nlp: Language) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Two success rates were quoted.", ["success rates"]),
+        ("It came with the success rate.", ["success rate"]),
+        ("We noticed several warning signs.", ["warning signs"]),
+    ],
+    ids=["phrase-plural", "phrase-singular", "listed-plural-kept"],
+)
+def test_phrases_of_several_words_match_with_their_last_word_in_the_plural(
+    nlp: Language, text: str, expected: list[str]
+) -> None:
+    from classifier.pipeline.cues import _variants
+
+    label = "OUTCOME" if "success" in text else "CRITIC"
+    assert [c.lower() for c in _cues(nlp, text, label)] == expected
+    assert _variants("spinal cord injury") == ["spinal cord injury", "spinal cord injuries"]
+    assert _variants("clinical trials") == ["clinical trials"]
+
+
 def test_normalizing_tokenizer_keeps_the_way_back(nlp: Language) -> None:
     from classifier.pipeline.tokenizer import original_offsets
 

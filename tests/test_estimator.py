@@ -81,6 +81,31 @@ def test_choose_thresholds_prefers_a_broad_peak_to_an_isolated_one() -> None:
     assert 0.3 <= threshold <= 0.45
 
 
+def test_choose_thresholds_averages_the_curves_of_several_runs() -> None:
+    # Run a puts the one negative at 0.6 and run b at 0.2: alone, a's threshold must sit above 0.6
+    # and b's may sit as low as 0.25. On the mean curve both groupings count, so the threshold sits
+    # between the two, and it is the threshold of the mean curve, not of either run.
+    truth = np.array([[1]] * 8 + [[0]] * 12)
+    positives = np.linspace(0.65, 0.95, 8)
+    low_negatives = np.full(12, 0.1)
+    run_a = np.concatenate([positives, [0.6], low_negatives[1:]])[:, None]
+    run_b = np.concatenate([positives, [0.2], low_negatives[1:]])[:, None]
+    alone_a = choose_thresholds(truth, run_a, ["c"])["c"]
+    alone_b = choose_thresholds(truth, run_b, ["c"])["c"]
+    both = choose_thresholds(truth, [run_a, run_b], ["c"])["c"]
+    assert alone_b < alone_a
+    assert alone_b <= both <= alone_a
+    assert choose_thresholds(truth, [run_a, run_a], ["c"]) == choose_thresholds(truth, run_a, ["c"])
+
+
+def test_choose_thresholds_refuses_probabilities_of_another_shape() -> None:
+    truth = np.zeros((4, 2), dtype=int)
+    with pytest.raises(ValueError, match="shaped like truth"):
+        choose_thresholds(truth, [np.zeros((4, 2)), np.zeros((3, 2))], ["a", "b"])
+    with pytest.raises(ValueError, match="shaped like truth"):
+        choose_thresholds(truth, [], ["a", "b"])
+
+
 def test_unfitted_estimator_is_refused() -> None:
     from sklearn.exceptions import NotFittedError
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from classifier.model.persistence import load_weights, read_card
@@ -44,10 +45,12 @@ def test_the_model_is_fitted_on_train_and_dev_with_cross_validated_thresholds(
 
 
 def test_by_default_dev_stays_out_of_the_fit(marked_corpus: Path, tmp_path: Path) -> None:
-    config = TrainingConfig(phrase_model=False)
+    config = TrainingConfig(phrase_model=False, threshold_repeats=2)
     card = train(marked_corpus, tmp_path / "model", config=config)
     assert card["training_data"]["fitted_on"] == ["train"]
     assert "cross-validated" in card["thresholds_chosen_on"]
+    assert "averaged over 2 random groupings" in card["thresholds_chosen_on"]
+    assert card["config"]["threshold_repeats"] == 2
     assert card["dev_metrics"]["in_sample"] is False
     assert DEV_ONLY not in _terms(tmp_path / "model")
 
@@ -59,3 +62,21 @@ def test_dev_thresholds_keep_dev_out_of_the_fit(marked_corpus: Path, tmp_path: P
     assert card["thresholds_chosen_on"] == "dev"
     assert card["dev_metrics"]["in_sample"] is False
     assert DEV_ONLY not in _terms(tmp_path / "model")
+
+
+def test_cross_validation_is_repeated_with_a_new_grouping_each_time() -> None:
+    from classifier.model.training import cross_validated_probabilities
+
+    # Twelve one-sentence documents; "cure" marks the first category and "safe" the second.
+    strings = [
+        ("cure knees " if i % 2 else "book a visit ") + ("safe " if i % 3 == 0 else "") + f"w{i}"
+        for i in range(12)
+    ]
+    truth = np.array([[i % 2, int(i % 3 == 0)] for i in range(12)])
+    settings = {"ngram_max": 1, "min_df": 1, "C": 1.0, "calibration_folds": 2, "calibration_ensemble": True}
+    runs = cross_validated_probabilities(strings, truth, list(range(12)), settings, repeats=2)
+    assert runs is not None and len(runs) == 2
+    assert all(run.shape == truth.shape for run in runs)
+    assert not np.allclose(runs[0], runs[1])
+    with pytest.raises(ValueError, match="at least 1"):
+        cross_validated_probabilities(strings, truth, list(range(12)), settings, repeats=0)

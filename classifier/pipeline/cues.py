@@ -181,8 +181,21 @@ def _token_patterns(doc: Doc) -> Iterable[tuple[int, int, int]]:
             yield _PERCENT, i, i + 3
 
 
+def _plural(word: str) -> str:
+    if word.endswith("y") and word[-2:-1] not in ("a", "e", "i", "o", "u"):
+        return word[:-1] + "ies"
+    return word + ("es" if word.endswith(("s", "x", "ch", "sh")) else "s")
+
+
 def _variants(phrase: str) -> list[str]:
-    if " " in phrase or not phrase.isalpha():
+    """The forms a lexicon phrase is matched in: a single word with the usual endings, a phrase
+    of several words also with its last word in the plural ("warning letter", "warning letters")."""
+    if " " in phrase:
+        head, last = phrase.rsplit(" ", 1)
+        if last.isalpha() and len(last) > 2 and not last.endswith("s"):
+            return [phrase, f"{head} {_plural(last)}"]
+        return [phrase]
+    if not phrase.isalpha():
         return [phrase]
     forms = [phrase] + [phrase + ending for ending in _ENDINGS]
     if phrase.endswith("e"):
