@@ -106,6 +106,45 @@ def test_choose_thresholds_refuses_probabilities_of_another_shape() -> None:
         choose_thresholds(truth, [], ["a", "b"])
 
 
+def test_a_runner_up_category_needs_its_margin() -> None:
+    from classifier.model.weights import passing
+
+    thresholds = np.array([0.3, 0.3, 0.5])
+    probabilities = np.array(
+        [
+            [0.9, 0.35, 0.1],  # the second category barely passes beside a clear first: dropped
+            [0.9, 0.60, 0.1],  # the second is 0.30 over its threshold: kept
+            [0.1, 0.35, 0.2],  # alone over its threshold: kept, however small the excess
+            [0.1, 0.10, 0.2],  # nothing passes
+            [0.1, 0.32, 0.55],  # the leader is the one furthest over its threshold (0.05 vs 0.02)
+        ]
+    )
+    flagged = passing(probabilities, thresholds, 0.2)
+    assert flagged.tolist() == [
+        [True, False, False],
+        [True, True, False],
+        [False, True, False],
+        [False, False, False],
+        [False, False, True],
+    ]
+    np.testing.assert_array_equal(passing(probabilities, thresholds), probabilities >= thresholds)
+
+
+def test_choose_runner_up_margin_drops_second_categories_that_are_usually_wrong() -> None:
+    from classifier.model.training import choose_runner_up_margin
+
+    # Forty sentences of category a; twenty of them also score just over b's threshold without being b.
+    # Ten sentences really are both, and score well over b's threshold.
+    truth = np.array([[1, 0]] * 40 + [[1, 1]] * 10)
+    probabilities = np.array([[0.9, 0.1]] * 20 + [[0.9, 0.55]] * 20 + [[0.9, 0.95]] * 10)
+    thresholds = {"a": 0.5, "b": 0.5}
+    margin = choose_runner_up_margin(truth, probabilities, thresholds, ["a", "b"])
+    assert 0.05 < margin <= 0.4
+    # When the second categories are right, no margin is wanted.
+    truth_both = np.array([[1, 0]] * 20 + [[1, 1]] * 30)
+    assert choose_runner_up_margin(truth_both, probabilities, thresholds, ["a", "b"]) == 0.0
+
+
 def test_unfitted_estimator_is_refused() -> None:
     from sklearn.exceptions import NotFittedError
 

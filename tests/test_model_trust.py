@@ -337,6 +337,11 @@ SCORING_CASES = {
     "threshold-above-1": (_arrays(_thresholds(1.5)), "thresholds = "),
     "threshold-below-0": (_arrays(_thresholds(-0.1)), "thresholds = "),
     "threshold-nan": (_arrays(_thresholds(float("nan"))), "thresholds = "),
+    "margin-above-1": (_arrays(lambda a: _config(a, runner_up_margin=2.0)), "runner_up_margin = 2.0"),
+    "margin-not-a-number": (
+        _arrays(lambda a: _config(a, runner_up_margin="wide")),
+        "runner_up_margin = 'wide'",
+    ),
     "config-not-json": (_arrays(lambda a: a.update(config=np.array("{nope"))), "'config' is not JSON"),
     "config-not-object": (_arrays(lambda a: a.update(config=np.array("[1, 2]"))), "JSON object, not list"),
     "config-missing-key": (_arrays(lambda a: _config(a, ngram_max=None)), "ngram_max = None"),

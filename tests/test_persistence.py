@@ -184,3 +184,23 @@ def test_batch_lookup_matches_one_sentence_at_a_time(bundled: classifier.Model) 
         indexer._table = table
     assert [fallback.sentence(row) for row in range(len(sentences))] == one_by_one
     assert indexer.contributions_many(fallback, rows, categories, weights) == expected
+
+
+def test_the_runner_up_margin_is_saved_and_read_back(tiny_model_dir: Path, tmp_path: Path) -> None:
+    weights, _ = load_weights(tiny_model_dir, trust=True)
+    weights.runner_up_margin = 0.25
+    weights.save(tmp_path / "scoring.npz")
+    assert ScoringWeights.load(tmp_path / "scoring.npz").runner_up_margin == 0.25
+
+
+def test_a_scoring_file_without_a_runner_up_margin_reads_as_none(
+    tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    # Scoring files written before the margin existed lack the key: they score as they did.
+    with np.load(tiny_model_dir / "scoring.npz") as stored:
+        arrays = {name: stored[name] for name in stored.files}
+    config = json.loads(str(arrays["config"]))
+    config.pop("runner_up_margin", None)
+    arrays["config"] = np.array(json.dumps(config))
+    np.savez(tmp_path / "old.npz", **arrays)
+    assert ScoringWeights.load(tmp_path / "old.npz").runner_up_margin == 0.0

@@ -26,7 +26,7 @@ from classifier.flags.report import Report, document_risk
 from classifier.model.features import NEGATED_PREFIX, DocumentFeatures, SentenceFeatures, document_features
 from classifier.model.phrases import TokenTable, anchor_positions, phrase_features, token_cues
 from classifier.model.vectors import IndexedBatch, SparseRows
-from classifier.model.weights import ScoringWeights
+from classifier.model.weights import ScoringWeights, passing
 from classifier.pipeline.cues import CUES_KEY
 from classifier.pipeline.tokenizer import original_offsets, original_text
 from classifier.taxonomy import Category, get_category
@@ -81,6 +81,7 @@ class Scorer:
         self.disclosure = get_category("missing_disclosure")
         self.page = weights.page.stance if weights.page is not None else None
         self.phrases = weights.phrases
+        self.runner_up_margin = weights.runner_up_margin
 
     def _features(self, doc: Doc) -> DocumentFeatures:
         return document_features(doc, cues_key=self.cues_key, page=self.page)
@@ -145,7 +146,7 @@ class Scorer:
             return _Hits([], [], [], [], [])
         rows = self.indexer.tfidf(batch)
         probabilities = self.linear.predict_proba(rows)
-        sentences, categories = np.nonzero(probabilities >= self.thresholds)
+        sentences, categories = np.nonzero(passing(probabilities, self.thresholds, self.runner_up_margin))
         scores = probabilities[sentences, categories]
         evidence = self._evidence(rows, sentences, categories)
         contributions = (

@@ -155,6 +155,7 @@ def save_model(model: TrainedModel, directory: str | Path, card: dict[str, Any] 
     full_card.update(
         categories=model.categories,
         thresholds=model.thresholds,
+        runner_up_margin=model.runner_up_margin,
         files=hashes,
         library_versions=library_versions(),
     )
@@ -339,8 +340,9 @@ def load_model(directory: str | Path, *, trust: bool = False) -> tuple[TrainedMo
     card, contents = _open(directory, trust, (ESTIMATOR_FILE, SCORING_FILE))
     directory = Path(directory)
     _check_versions(directory, card, tuple(PINNED_LIBRARIES))
-    # The phrase model is plain arrays: it lives in the scoring file only.
-    phrases = ScoringWeights.load(io.BytesIO(contents[SCORING_FILE]), path=directory / SCORING_FILE).phrases
+    # The phrase model and the runner-up margin are plain numbers: they live in the scoring file only.
+    weights = ScoringWeights.load(io.BytesIO(contents[SCORING_FILE]), path=directory / SCORING_FILE)
+    phrases = weights.phrases
     path = directory / ESTIMATOR_FILE
     data = contents[ESTIMATOR_FILE]
     # skops reads a zip of JSON and arrays; a damaged one can fail in any of their parsers.
@@ -370,6 +372,7 @@ def load_model(directory: str | Path, *, trust: bool = False) -> tuple[TrainedMo
         thresholds={name: float(value) for name, value in card["thresholds"].items()},
         page=payload["page"],
         phrases=phrases,
+        runner_up_margin=weights.runner_up_margin,
     )
     return model, card
 

@@ -30,6 +30,7 @@ class ModelChanges:
     vocabulary: tuple[int, int]
     page_vocabulary: tuple[int | None, int | None]
     training_data_sha256: tuple[str | None, str | None]
+    runner_up_margin: tuple[float, float] = (0.0, 0.0)
 
     @property
     def changed_thresholds(self) -> dict[str, tuple[float | None, float | None]]:
@@ -64,6 +65,7 @@ def compare_models(directory: str | Path, reference: str | Path) -> ModelChanges
             len(weights.page.terms) if weights.page else None,
         ),
         training_data_sha256=(_training_hash(base_card), _training_hash(card)),
+        runner_up_margin=(base.runner_up_margin, weights.runner_up_margin),
     )
 
 
@@ -90,6 +92,7 @@ def format_changes(changes: ModelChanges, reference: str = "the bundled model") 
         f"  vocabulary: {_pair(changes.vocabulary)} terms; "
         f"page model: {_pair(changes.page_vocabulary)} terms",
         f"  training data sha256: {_pair(changes.training_data_sha256, 'not recorded')}",
+        f"  runner-up margin: {_pair(changes.runner_up_margin)}",
         f"  thresholds ({len(changes.changed_thresholds)} of {len(changes.thresholds)} changed):",
     ]
     width = max((len(name) for name in changes.thresholds), default=0)

@@ -31,7 +31,26 @@ from classifier.taxonomy import SPAN_CATEGORIES
 if TYPE_CHECKING:
     from sklearn.pipeline import Pipeline
 
-__all__ = ["MAX_UNCOMPRESSED_BYTES", "ScoringWeights", "TrainedModel"]
+__all__ = ["MAX_UNCOMPRESSED_BYTES", "ScoringWeights", "TrainedModel", "passing"]
+
+
+def passing(probabilities: np.ndarray, thresholds: np.ndarray, margin: float = 0.0) -> np.ndarray:
+    """Sentences x categories: which categories are flagged.
+
+    A category is flagged where its probability reaches its threshold; of a
+    sentence's categories that do, those other than the one furthest over
+    its threshold must reach their threshold plus ``margin``. One sentence
+    rarely makes two kinds of claim, and a second category just over its
+    threshold is more often the first one seen twice ("cures arthritis" as
+    both cure_claim and unsupported_proof).
+    """
+    over = probabilities - thresholds
+    passed = over >= 0
+    if margin <= 0 or not passed.any():
+        return passed
+    leading = np.zeros_like(passed)
+    leading[np.arange(len(over)), np.argmax(over, axis=1)] = True
+    return passed & (leading | (over >= margin))
 
 
 @dataclass
@@ -45,6 +64,9 @@ class TrainedModel:
     page: Pipeline | None = None
     #: The phrase model (:mod:`classifier.model.phrases`) that places a flag inside its sentence, if any.
     phrases: PhraseWeights | None = None
+    #: How far over its threshold a category must score to be flagged beside a sentence's leading
+    #: category (see :func:`classifier.model.training.choose_runner_up_margin`).
+    runner_up_margin: float = 0.0
 
 
 @dataclass
@@ -61,6 +83,9 @@ class ScoringWeights:
     page: PageWeights | None = None
     #: Places each flag's phrase; without it, the phrase grows around the strongest evidence.
     phrases: PhraseWeights | None = None
+    #: A sentence's categories other than the one furthest over its threshold are flagged only
+    #: when they reach their threshold plus this margin.
+    runner_up_margin: float = 0.0
 
     @classmethod
     def from_trained(cls, model: TrainedModel) -> ScoringWeights:
@@ -79,6 +104,7 @@ class ScoringWeights:
             feature_weights=_feature_weights(linear, indexer.idf),
             page=PageWeights.from_estimator(model.page) if model.page is not None else None,
             phrases=model.phrases,
+            runner_up_margin=model.runner_up_margin,
         )
 
     def save(self, target: str | Path | BinaryIO) -> None:
@@ -87,6 +113,7 @@ class ScoringWeights:
         config = {
             "categories": self.categories,
             "thresholds": self.thresholds,
+            "runner_up_margin": self.runner_up_margin,
             "ngram_max": indexer.ngram_max,
             "sublinear_tf": indexer.sublinear_tf,
             "norm": indexer.norm,
@@ -232,6 +259,10 @@ class _Archive:
             raise self.fail(
                 f"'config' has thresholds for {sorted(thresholds)}, expected {sorted(categories)}"
             )
+        # Scoring files written before the margin existed have none: no margin.
+        margin = config.setdefault("runner_up_margin", 0.0)
+        if not (_number(margin) and 0 <= margin <= 1):
+            raise self.fail(f"'config' has runner_up_margin = {margin!r}, expected a number in [0, 1]")
         return config
 
     def weights(self, cls: type[ScoringWeights]) -> ScoringWeights:
@@ -292,6 +323,7 @@ class _Archive:
             feature_weights=_feature_weights(linear, idf),
             page=page,
             phrases=phrases,
+            runner_up_margin=float(config["runner_up_margin"]),
         )
 
 
