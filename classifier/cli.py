@@ -497,9 +497,10 @@ def train(
 ) -> None:
     """Train a new model on the corpus's train and dev splits.
 
-    Thresholds are chosen on 4-fold cross-validated predictions over train and
-    dev, and the model is then fitted on both (on a corpus too small for that,
-    it is fitted on train and its thresholds are chosen on dev).
+    Thresholds, and the margin a sentence's second category needs, are chosen
+    on 4-fold cross-validated predictions over train and dev (three random
+    groupings into folds); the model is then fitted on train. On a corpus too
+    small for that, thresholds are chosen on dev.
 
     The model is written to DIR; the bundled model is left alone unless DIR is
     its directory and --overwrite is given. Prints the dev-split figures
@@ -544,7 +545,7 @@ def train(
             "optimistic; `classifier evaluate --model DIR --trust-model --split test` measures it)"
         )
     else:
-        heading = "Dev split (thresholds were chosen on it)"
+        heading = "Dev split (part of what the thresholds were chosen on)"
     typer.echo(f"saved {output}\n\n{heading}:\n")
     typer.echo(format_metrics(card["dev_metrics"]))
     if replacing_bundled:

@@ -83,8 +83,8 @@ Report problems to the agency's safety reporting programme.
 #: left alone on a regulator's page, the next test). Strict: a fix makes the test fail here.
 KNOWN_ALONE = {
     "prevalence": "a bare percentage with no page around it still reads as an outcome figure",
-    "negated-warning": "alone, the page model calls the sentence promotional, and it scores 0.371 "
-    "for absolute_safety against a threshold of 0.32 (the low end of the F1 plateau)",
+    "negated-warning": "alone, the page model calls the sentence promotional, and it scores 0.458 "
+    "for absolute_safety against a threshold of 0.31 (the low end of the F1 plateau)",
 }
 
 ALONE = [
