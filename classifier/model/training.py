@@ -90,8 +90,8 @@ class TrainingConfig:
     calibration_ensemble: bool = True
     #: The feature families of :data:`LEVERS` that the model uses.
     levers: tuple[str, ...] = tuple(LEVERS)
-    #: Whether thresholds come from cross-validated predictions over train and dev (four more fits)
-    #: or from dev alone (quicker, for learning curves).
+    #: Whether thresholds come from cross-validated predictions over train and dev (four more fits
+    #: per repeat, see ``threshold_repeats``) or from dev alone (quicker, for learning curves).
     cross_validated_thresholds: bool = True
     #: How many random groupings into folds the cross-validation of the thresholds is repeated
     #: with (see :func:`cross_validated_probabilities`); each costs ``THRESHOLD_FOLDS`` fits.
