@@ -309,6 +309,19 @@ def fit_page_model(
     return estimator, [_fixed(stance_of(p)) for p in held_out]
 
 
+def _runs(
+    truth: np.ndarray, probabilities: np.ndarray | Sequence[np.ndarray], caller: str
+) -> list[np.ndarray]:
+    """``probabilities`` as a list of arrays (one array, or the repeats of
+    :func:`cross_validated_probabilities`), each checked to be shaped like ``truth``."""
+    runs = [probabilities] if isinstance(probabilities, np.ndarray) else list(probabilities)
+    if not runs or any(run.shape != truth.shape for run in runs):
+        raise ValueError(
+            f"{caller} needs probabilities shaped like truth {truth.shape}; got {[run.shape for run in runs]}"
+        )
+    return runs
+
+
 def choose_thresholds(
     truth: np.ndarray, probabilities: np.ndarray | Sequence[np.ndarray], categories: Sequence[str]
 ) -> dict[str, float]:
@@ -334,12 +347,7 @@ def choose_thresholds(
     of ``../shared/examples``) were claims scored just under their
     thresholds, not careful sentences scored over them.
     """
-    runs = [probabilities] if isinstance(probabilities, np.ndarray) else list(probabilities)
-    if not runs or any(run.shape != truth.shape for run in runs):
-        raise ValueError(
-            f"choose_thresholds needs probabilities shaped like truth {truth.shape}; "
-            f"got {[run.shape for run in runs]}"
-        )
+    runs = _runs(truth, probabilities, "choose_thresholds")
     thresholds = {}
     window = np.ones(2 * SMOOTHING + 1)
     for j, name in enumerate(categories):
@@ -383,7 +391,7 @@ def choose_runner_up_margin(
     three groupings: the second category of a sentence had been right less
     than half the time.
     """
-    runs = [probabilities] if isinstance(probabilities, np.ndarray) else list(probabilities)
+    runs = _runs(truth, probabilities, "choose_runner_up_margin")
     cut = np.array([thresholds[name] for name in categories])
     positive = truth == 1
 
