@@ -114,5 +114,16 @@ def tiny_model_dir(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
+def tiny_context_model_dir(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model with a context model (:mod:`classifier.model.context`), which training
+    leaves out by default."""
+    from classifier.model.training import TrainingConfig, train
+
+    output = tmp_path_factory.mktemp("model") / "tiny_context"
+    train(tiny_corpus, output, config=TrainingConfig(context_model=True))
+    return output
+
+
+@pytest.fixture(scope="session")
 def bundled() -> classifier.Model:
     return classifier.load()

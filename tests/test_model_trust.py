@@ -381,6 +381,32 @@ def test_malformed_scoring_file_under_a_rehashed_card(
     assert f"'{path}'" in one_error_line(result.stderr)
 
 
+CONTEXT_CASES = {
+    "partial-context-model": (_arrays(lambda a: a.pop("context_intercept")), "context model needs all"),
+    "context-wrong-shape": (
+        _arrays(lambda a: a.update(context_coef=a["context_coef"][:, :-1])),
+        "'context_coef' should have shape",
+    ),
+    "context-nan": (
+        _arrays(lambda a: a.update(context_intercept=np.full_like(a["context_intercept"], np.nan))),
+        "'context_intercept' holds NaN",
+    ),
+}
+
+
+@pytest.mark.parametrize(("damage", "detail"), CONTEXT_CASES.values(), ids=CONTEXT_CASES.keys())
+def test_malformed_context_model_under_a_rehashed_card(
+    tiny_context_model_dir: Path, tmp_path: Path, damage: Callable[[Path], None], detail: str
+) -> None:
+    copy = tmp_path / "tiny_context"
+    shutil.copytree(tiny_context_model_dir, copy)
+    damage(copy)
+    rehash(copy)
+    with pytest.raises(classifier.ModelIntegrityError, match=detail) as raised:
+        classifier.load(copy, trust=True)
+    assert f"'{copy / SCORING_FILE}'" in str(raised.value)
+
+
 @pytest.mark.parametrize(
     ("limit", "detail"),
     [(_inflated, "decompressed, more than 1000"), (_huge, "more than 1000")],

@@ -82,6 +82,7 @@ class Scorer:
         self.page = weights.page.stance if weights.page is not None else None
         self.phrases = weights.phrases
         self.runner_up_margin = weights.runner_up_margin
+        self.context = weights.context
 
     def _features(self, doc: Doc) -> DocumentFeatures:
         return document_features(doc, cues_key=self.cues_key, page=self.page)
@@ -93,10 +94,10 @@ class Scorer:
     def score_docs_with_spans(self, docs: Sequence[Doc]) -> list[tuple[Report, list[Span]]]:
         """Like :meth:`score_docs`, with each flag also as a Span of the doc (label = category)."""
         per_doc = [self._features(doc) for doc in docs]
-        batch = self.indexer.index_batch(
-            [sentence for features in per_doc for sentence in features.sentences]
-        )
-        hits = self._hits(batch)
+        sentences = [sentence for features in per_doc for sentence in features.sentences]
+        ends = np.cumsum([len(features.sentences) for features in per_doc]).tolist()
+        bounds = list(zip([0, *ends[:-1]], ends, strict=True))
+        hits = self._hits(self.indexer.index_batch(sentences), sentences, bounds)
         results = []
         row = 0
         for doc, features in zip(docs, per_doc, strict=True):
@@ -122,7 +123,8 @@ class Scorer:
             if not document.sentences:
                 continue
             batch = self.indexer.index_batch(document.sentences)
-            for flag, _ in self._flags(doc, document, self._hits(batch)):
+            hits = self._hits(batch, document.sentences, [(0, len(document.sentences))])
+            for flag, _ in self._flags(doc, document, hits):
                 flags.append(replace(flag, start=flag.start + offset, end=flag.end + offset))
             disclosed = disclosed or document.has_disclosure
         flags.sort(key=lambda f: (f.start, f.end, f.category))
@@ -132,20 +134,32 @@ class Scorer:
         """Each scored sentence of ``doc`` as original-text offsets, and its per-category probabilities."""
         sentences = self._features(doc).sentences
         ranges = [original_offsets(doc, f.sentence.start_char, f.sentence.end_char) for f in sentences]
-        return ranges, self._probabilities(self.indexer.index_batch(sentences))
+        if not sentences:
+            return ranges, np.zeros((0, len(self.categories)))
+        rows = self.indexer.tfidf(self.indexer.index_batch(sentences))
+        return ranges, self._probabilities(rows, sentences, [(0, len(sentences))])
 
-    def _probabilities(self, batch: IndexedBatch) -> np.ndarray:
-        """Per-category probabilities (the estimator's ``predict_proba``, computed faster)."""
-        if not len(batch):
-            return np.zeros((0, len(self.categories)))
-        return self.linear.predict_proba(self.indexer.tfidf(batch))
+    def _probabilities(
+        self, rows: SparseRows, sentences: Sequence[SentenceFeatures], bounds: Sequence[tuple[int, int]]
+    ) -> np.ndarray:
+        """Per-category probabilities of TF-IDF ``rows``: the sentence model's (the estimator's
+        ``predict_proba``, computed faster), rescored in context when the model has a context
+        model. ``bounds`` are the row ranges of the documents the sentences belong to."""
+        probabilities = self.linear.predict_proba(rows)
+        if self.context is None:
+            return probabilities
+        lengths = [len(features.sentence) for features in sentences]
+        return self.context.predict_documents(probabilities, lengths, bounds)
 
-    def _hits(self, batch: IndexedBatch) -> _Hits:
-        """Every (sentence, category) of ``batch`` at or above its threshold, with its score and evidence."""
+    def _hits(
+        self, batch: IndexedBatch, scored: Sequence[SentenceFeatures], bounds: Sequence[tuple[int, int]]
+    ) -> _Hits:
+        """Every (sentence, category) of ``batch`` at or above its threshold, with its score and
+        evidence; ``scored`` are the batch's sentences and ``bounds`` their documents' rows."""
         if not len(batch):
             return _Hits([], [], [], [], [])
         rows = self.indexer.tfidf(batch)
-        probabilities = self.linear.predict_proba(rows)
+        probabilities = self._probabilities(rows, scored, bounds)
         sentences, categories = np.nonzero(passing(probabilities, self.thresholds, self.runner_up_margin))
         scores = probabilities[sentences, categories]
         evidence = self._evidence(rows, sentences, categories)

@@ -373,6 +373,7 @@ def load_model(directory: str | Path, *, trust: bool = False) -> tuple[TrainedMo
         page=payload["page"],
         phrases=phrases,
         runner_up_margin=weights.runner_up_margin,
+        context=weights.context,
     )
     return model, card
 

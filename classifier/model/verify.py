@@ -31,6 +31,8 @@ class ModelChanges:
     page_vocabulary: tuple[int | None, int | None]
     training_data_sha256: tuple[str | None, str | None]
     runner_up_margin: tuple[float, float] = (0.0, 0.0)
+    #: Whether each model rescores sentences in context (:mod:`classifier.model.context`).
+    context_model: tuple[bool, bool] = (False, False)
 
     @property
     def changed_thresholds(self) -> dict[str, tuple[float | None, float | None]]:
@@ -66,6 +68,7 @@ def compare_models(directory: str | Path, reference: str | Path) -> ModelChanges
         ),
         training_data_sha256=(_training_hash(base_card), _training_hash(card)),
         runner_up_margin=(base.runner_up_margin, weights.runner_up_margin),
+        context_model=(base.context is not None, weights.context is not None),
     )
 
 
@@ -93,6 +96,7 @@ def format_changes(changes: ModelChanges, reference: str = "the bundled model") 
         f"page model: {_pair(changes.page_vocabulary)} terms",
         f"  training data sha256: {_pair(changes.training_data_sha256, 'not recorded')}",
         f"  runner-up margin: {_pair(changes.runner_up_margin)}",
+        f"  context model: {_pair(tuple('yes' if on else 'no' for on in changes.context_model))}",
         f"  thresholds ({len(changes.changed_thresholds)} of {len(changes.thresholds)} changed):",
     ]
     width = max((len(name) for name in changes.thresholds), default=0)

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO
 import numpy as np
 
 from classifier.errors import Errors, ModelIntegrityError
+from classifier.model.context import ContextWeights, feature_count
 from classifier.model.linear import StackedLinear
 from classifier.model.page import PageWeights
 from classifier.model.phrases import PHRASE_SCORES, PhraseWeights
@@ -67,6 +68,9 @@ class TrainedModel:
     #: How far over its threshold a category must score to be flagged beside a sentence's leading
     #: category (see :func:`classifier.model.training.choose_runner_up_margin`).
     runner_up_margin: float = 0.0
+    #: The context model (:mod:`classifier.model.context`) that rescores each sentence with its
+    #: neighbours and its page, if any; thresholds then apply to its probabilities.
+    context: ContextWeights | None = None
 
 
 @dataclass
@@ -86,6 +90,9 @@ class ScoringWeights:
     #: A sentence's categories other than the one furthest over its threshold are flagged only
     #: when they reach their threshold plus this margin.
     runner_up_margin: float = 0.0
+    #: Rescores each sentence with its neighbours and its page; without it, the sentence model's
+    #: probabilities are final.
+    context: ContextWeights | None = None
 
     @classmethod
     def from_trained(cls, model: TrainedModel) -> ScoringWeights:
@@ -105,6 +112,7 @@ class ScoringWeights:
             page=PageWeights.from_estimator(model.page) if model.page is not None else None,
             phrases=model.phrases,
             runner_up_margin=model.runner_up_margin,
+            context=model.context,
         )
 
     def save(self, target: str | Path | BinaryIO) -> None:
@@ -135,6 +143,10 @@ class ScoringWeights:
                 f"phrase_{name}": array
                 for name, array in (self.phrases.arrays() if self.phrases else {}).items()
             },
+            **{
+                f"context_{name}": array
+                for name, array in (self.context.arrays() if self.context else {}).items()
+            },
         )
 
     @classmethod
@@ -158,6 +170,7 @@ MAX_UNCOMPRESSED_BYTES = 1 << 30
 _LINEAR = tuple(f"linear_{name}" for name in StackedLinear.ARRAYS)
 _PAGE = ("page_terms", "page_idf", "page_coef", "page_intercept")
 _PHRASE = ("phrase_names", "phrase_weights", "phrase_intercepts", "phrase_config")
+_CONTEXT = ("context_coef", "context_intercept")
 _REQUIRED = ("config", "terms", "idf", *_LINEAR)
 #: What reading a damaged archive member can raise (zip, zlib and .npy header errors).
 _READ_ERRORS = (OSError, EOFError, ValueError, zipfile.BadZipFile, zlib.error, NotImplementedError)
@@ -209,6 +222,9 @@ class _Archive:
         phrase = [name in self.arrays.files for name in _PHRASE]
         if any(phrase) and not all(phrase):
             raise self.fail(f"the phrase model needs all of {list(_PHRASE)}, found only some")
+        context = [name in self.arrays.files for name in _CONTEXT]
+        if any(context) and not all(context):
+            raise self.fail(f"the context model needs all of {list(_CONTEXT)}, found only some")
 
     def array(
         self, name: str, kind: str, shape: tuple[int | None, ...], *, finite: bool = True
@@ -307,6 +323,13 @@ class _Archive:
                 phrases = PhraseWeights.from_arrays(arrays)
             except ValueError as error:
                 raise self.fail(str(error)) from error
+        context = None
+        if "context_coef" in self.arrays.files:
+            width = feature_count(n_categories)
+            context = ContextWeights(
+                coef=np.asarray(self.array("context_coef", "f", (n_categories, width)), dtype=np.float64),
+                intercept=np.asarray(self.array("context_intercept", "f", (n_categories,)), dtype=np.float64),
+            )
         idf = self.array("idf", "f", (n_terms,))
         return cls(
             categories=list(config["categories"]),
@@ -324,6 +347,7 @@ class _Archive:
             page=page,
             phrases=phrases,
             runner_up_margin=float(config["runner_up_margin"]),
+            context=context,
         )
 
 
