@@ -5,7 +5,11 @@ sentence micro F1 of the sentence model alone and of each variant of the
 context model, thresholds and runner-up margin chosen on each one's own
 cross-validated probabilities. The test and realstyle splits are not read.
 
-    python scripts/context_variants.py [datasets/corpus.jsonl]
+    python scripts/context_variants.py [datasets/corpus.jsonl [LEVER,...]]
+
+The optional second argument leaves feature families out of the sentence
+model (names of ``classifier.model.training.LEVERS``), as ``classifier train
+--without`` does.
 
 About five minutes on two cores: one 4-fold cross-validation of the sentence
 model (seed 0), then, per variant, a 4-fold cross-validation of the context
@@ -24,6 +28,7 @@ from sklearn.model_selection import GroupKFold
 from classifier.corpus.schema import read_corpus
 from classifier.model.context import FLOOR, SHORT_SENTENCE, document_bounds
 from classifier.model.training import (
+    LEVERS,
     THRESHOLD_FOLDS,
     TrainingConfig,
     _estimator_settings,
@@ -99,16 +104,17 @@ def micro_f1(truth: np.ndarray, probabilities: np.ndarray) -> float:
     return 2 * tp / (2 * tp + fp + fn)
 
 
-def main(corpus: str = "datasets/corpus.jsonl") -> None:
+def main(corpus: str = "datasets/corpus.jsonl", without: str = "") -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
-    config = TrainingConfig()
+    dropped = {name for name in without.split(",") if name}
+    config = TrainingConfig(levers=tuple(name for name in LEVERS if name not in dropped))
     documents = read_corpus(corpus, splits=("train", "dev"))
     nlp = build_pipeline()
     docs = list(nlp.pipe(d.text for d in documents))
     page = fit_page_model(docs, documents)
     pages = page[1] if page is not None else None
     strings, truth, groups, lengths = _examples_by_document(docs, documents, pages, config)
-    print(f"{len(documents)} documents, {len(strings)} sentences", flush=True)
+    print(f"{len(documents)} documents, {len(strings)} sentences, levers {list(config.levers)}", flush=True)
     (held_out,) = cross_validated_probabilities(
         strings, truth, groups, _estimator_settings(config), repeats=1
     ) or (None,)

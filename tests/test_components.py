@@ -217,3 +217,22 @@ def test_sentence_features_words_and_cues(nlp: Language) -> None:
     assert {"CUE_QUOTE", "CUE_WE"} <= set(sentences[2].cues)
     assert "CUE_BULLET" in sentences[3].cues
     assert [doc[i].text for i in sentences[2].word_tokens] == ["Our", "cells", "work"]
+
+
+def test_sentences_carry_the_sense_classes_of_their_words(nlp: Language) -> None:
+    from classifier.model.features import SENSE_PREFIX, document_features, word_senses
+
+    senses = word_senses()
+    assert len(senses) > 50_000
+    assert all(sense.startswith(SENSE_PREFIX) for sense in senses.values())
+    # Inflections and near-synonyms share a class: that is what lets an unseen word count.
+    assert senses["safe"] == senses["safer"] == senses["safety"]
+    (sentence,) = document_features(nlp("The injection is completely safe.")).sentences
+    expected = {senses[word] for word in sentence.words if word in senses}
+    assert senses["safe"] in expected
+    assert expected == {cue for cue in sentence.cues if cue.startswith(SENSE_PREFIX)}
+    # Senses are not crossed with the page stance: they would add a thousand features per stance.
+    (on_page,) = document_features(
+        nlp("The injection is completely safe."), page=lambda terms: "PAGE_PROMO"
+    ).sentences
+    assert not any("|" + SENSE_PREFIX in cue for cue in on_page.cues)

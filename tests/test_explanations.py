@@ -323,6 +323,7 @@ def test_evidence_holds_content_words_and_short_cue_descriptions(
         pytest.param("CUE_CLAIM_absolute_safety", "safety wording", id="safety-cue"),
         pytest.param("PAGE_PROMO|CUE_CLAIM_cure_claim", "cure wording", id="page-joined"),
         pytest.param("PAGE_PROMO", "a promotional page", id="page"),
+        pytest.param("SENSE_193", None, id="sense-class"),
     ],
 )
 def test_describe_feature(feature: str, expected: str | None) -> None:

@@ -80,3 +80,20 @@ def test_cross_validation_is_repeated_with_a_new_grouping_each_time() -> None:
     assert not np.allclose(runs[0], runs[1])
     with pytest.raises(ValueError, match="at least 1"):
         cross_validated_probabilities(strings, truth, list(range(12)), settings, repeats=0)
+
+
+def test_a_lever_left_out_takes_its_features_out_of_the_training_strings() -> None:
+    from classifier.corpus.schema import CorpusDocument
+    from classifier.model.training import LEVERS, sentence_examples
+    from classifier.pipeline.build import build_pipeline
+
+    text = "Our injections are completely safe and heal damaged knees."
+    document = CorpusDocument(
+        id="d", genre="faq", treatment="prp", condition="knee", register="clinical", split="train", text=text
+    )
+    doc = build_pipeline()(text)
+    (every,), _ = sentence_examples([doc], [document])
+    (fewer,), _ = sentence_examples([doc], [document], levers=[name for name in LEVERS if name != "senses"])
+    assert "SENSE_" in every
+    assert "SENSE_" not in fewer
+    assert fewer.split("\t")[0] == every.split("\t")[0]

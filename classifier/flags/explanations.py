@@ -367,7 +367,7 @@ def describe_feature(name: str) -> str | None:
         return "negated " + _claim_label(name[len("CUE_NEGCLAIM_") :])
     if name.startswith("CUE_CLAIM_"):
         return _claim_label(name[len("CUE_CLAIM_") :])
-    if name.startswith(("CUE_", "PAGE_", "LEAD_", "HEAD_", "PREV_", "NEXT_")) or "\t" in name:
+    if name.startswith(("CUE_", "PAGE_", "LEAD_", "HEAD_", "PREV_", "NEXT_", "SENSE_")) or "\t" in name:
         return None
     return _word_evidence(name)
 

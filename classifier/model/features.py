@@ -2,18 +2,23 @@
 
 Each sentence becomes two token sequences: its words (lower-case lemmas,
 numbers folded to ``NUM``, words inside a negation scope prefixed ``NEG_``)
-and its cues (``CUE_HEDGE``, ``CUE_CLAIM_cure_claim``, ``NEXT_SOURCE`` ...).
+and its cues (``CUE_HEDGE``, ``CUE_CLAIM_cure_claim``, ``NEXT_SOURCE`` ...,
+and ``SENSE_<n>``, the sense classes of its words: see :func:`word_senses`).
 They are joined into one string, ``"words<TAB>cues"``, so that a plain
 scikit-learn vectoriser can read them and keep readable feature names.
 """
 
 from __future__ import annotations
 
+import gzip
+import json
 import re
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
 from typing import NamedTuple
 
 from spacy.attrs import IDX, LEMMA, ORTH
@@ -31,12 +36,28 @@ __all__ = [
     "SentenceAnalyzer",
     "SentenceFeatures",
     "document_features",
+    "word_senses",
 ]
 
 #: Maps a page's terms (its words and cue kinds) to its stance token; see :mod:`classifier.model.page`.
 PageStance = Callable[[Sequence[str]], str]
 
 _KEEP_PUNCT = frozenset({"%"})
+#: The sense classes of known words, built by ``scripts/build_word_senses.py``.
+SENSES_FILE = "word_senses.json.gz"
+SENSE_PREFIX = "SENSE_"
+
+
+@cache
+def word_senses() -> dict[str, str]:
+    """Each known word's sense feature (``SENSE_<n>``): one of about a thousand classes of words
+    whose MiniLM embeddings lie close together, so that "mend" looks like "heal" to the model
+    even where the corpus never used it. Read from the package's data on first use."""
+    with resources.files("classifier.data").joinpath(SENSES_FILE).open("rb") as raw:
+        table = json.load(gzip.open(raw))["senses"]
+    return {word: f"{SENSE_PREFIX}{number}" for word, number in table.items()}
+
+
 _BULLETS = frozenset({"•", "-", "*", "·", "–", "—", "▪", "●", "✓", "✔", "→", ">"})
 _SECOND_PERSON = frozenset({"you", "your", "yours", "yourself"})
 _FIRST_PERSON = frozenset({"we", "our", "us", "ours"})
@@ -297,6 +318,7 @@ def document_features(
         if label == CueKind.NEGATED:
             negated[start:end] = [True] * (end - start)
     quoted = _quoted_tokens(doc, views)
+    senses = word_senses()
     cue_sets: list[set[str]] = [set() for _ in sentences]
     qualifiers: list[dict[str, list[str]]] = [defaultdict(list) for _ in sentences]
     anchors: list[dict[str, list[int]]] = [defaultdict(list) for _ in sentences]
@@ -414,6 +436,7 @@ def document_features(
         if stance is not None:
             cues.update([f"{stance}|{cue}" for cue in cues if cue.startswith(("CUE_", "QUOTED_"))])
             cues.add(stance)
+        cues.update([senses[word] for word in plain if word in senses])
         found = qualifiers[index]
         features.append(
             SentenceFeatures(

@@ -51,7 +51,8 @@ __all__ = [
 #: list and heading structure (the cues of a list's lead-in and of the heading above);
 #: attribution (quotes, reporting, critics);
 #: category arguments (which cells, prevalence or outcome, regulator's rules);
-#: the register of selling (booking, ease, social proof, page furniture).
+#: the register of selling (booking, ease, social proof, page furniture);
+#: the sense classes of the words (``SENSE_<n>``, see :func:`classifier.model.features.word_senses`).
 LEVERS: dict[str, tuple[str, ...]] = {
     "page": ("PAGE_",),
     "page_crosses": ("PAGE_CAREFUL|", "PAGE_MIXED|", "PAGE_PROMO|"),
@@ -59,6 +60,7 @@ LEVERS: dict[str, tuple[str, ...]] = {
     "attribution": ("QUOTED_", "CUE_QUOTED", "PREV_", "CUE_CRITIC", "CUE_REGULATOR"),
     "arguments": ("ARG_", *ARGUMENT_CUE_KINDS),
     "register": ("CUE_COMMERCE", "CUE_FURNITURE", "CUE_SOFT_BENEFIT", "CUE_EASE", "CUE_SOCIAL_PROOF"),
+    "senses": ("SENSE_",),
 }
 #: Folds of the out-of-fold page stances of the training documents.
 PAGE_FOLDS = 5
