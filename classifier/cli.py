@@ -487,7 +487,7 @@ def train(
         typer.Option(
             metavar="LEVER",
             help="Leave out a feature family: page, page_crosses, structure, attribution, arguments, "
-            "register (repeatable).",
+            "register, senses (repeatable).",
         ),
     ] = None,
     overwrite: Annotated[

@@ -233,3 +233,13 @@ def test_default_corpus_is_the_clone_one_or_the_packaged_one(
     found = default_corpus()
     # Installed from a wheel the corpus comes with the package; an editable install may not map it.
     assert found is None or (found.name == "corpus.jsonl" and found.is_file())
+
+
+def test_train_help_names_every_lever() -> None:
+    # The help text is written out (importing training at start-up would slow every command).
+    from classifier.model.training import LEVERS
+
+    result = CliRunner().invoke(app, ["train", "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    flat = " ".join(result.stdout.split())
+    assert all(name in flat for name in LEVERS), flat
