@@ -275,6 +275,9 @@ def test_interrupt_exits_130_with_a_valid_file(very_many: Path, tmp_path: Path) 
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+        # A shell's background job starts with SIGINT ignored, and so would the command (Python
+        # keeps an ignored SIGINT ignored): give it the default a terminal gives, as a user has.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and not (partial.exists() and partial.read_bytes().count(b"\n") >= 5):
