@@ -180,14 +180,25 @@ def fit_context(
     ``groups`` numbers each sentence's document (sentences of a document are
     consecutive); ``rows``, when given, keeps only those sentences' examples.
     """
-    from sklearn.linear_model import LogisticRegression
-
     lengths = np.asarray(lengths)
     bounds = document_bounds(groups)
-    keep = np.ones(len(truth), dtype=bool) if rows is None else rows
     per_run = [_features_of_run(run, lengths, bounds) for run in runs]
+    return _fit(per_run, truth, C=C, rows=rows)
+
+
+def _fit(
+    per_run: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
+    truth: np.ndarray,
+    *,
+    C: float,
+    rows: np.ndarray | None,
+) -> ContextWeights:
+    """:func:`fit_context` on inputs already computed, one triple per run."""
+    from sklearn.linear_model import LogisticRegression
+
+    keep = np.ones(len(truth), dtype=bool) if rows is None else rows
     features = tuple(np.vstack([run[i][keep] for run in per_run]) for i in range(3))
-    labels = np.vstack([truth[keep]] * len(runs))
+    labels = np.vstack([truth[keep]] * len(per_run))
     n_categories = truth.shape[1]
     coef = np.zeros((n_categories, feature_count(n_categories)))
     intercept = np.zeros(n_categories)
@@ -228,11 +239,12 @@ def cross_validated_context(
     held_out = []
     for number, run in enumerate(runs):
         result = np.zeros(truth.shape)
+        inputs = _features_of_run(run, lengths, bounds)
         split = GroupKFold(folds, shuffle=True, random_state=100 + number)
         for fit_rows, _ in split.split(run, truth, groups):
             mask = np.zeros(len(truth), dtype=bool)
             mask[fit_rows] = True
-            model = fit_context([run], truth, lengths, groups, C=C, rows=mask)
+            model = _fit([inputs], truth, C=C, rows=mask)
             for start, end in bounds:
                 if mask[start]:
                     continue
