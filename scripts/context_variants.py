@@ -3,7 +3,9 @@
 Reproduces the figures in ``classifier/model/context.py`` and the README:
 sentence micro F1 of the sentence model alone and of each variant of the
 context model, thresholds and runner-up margin chosen on each one's own
-cross-validated probabilities. The test and realstyle splits are not read.
+cross-validated probabilities; and the same variants' micro F1 when each
+sentence is scored as a text of its own (no neighbours, a page of one
+sentence), at those thresholds. The test and realstyle splits are not read.
 
     python scripts/context_variants.py [datasets/corpus.jsonl [LEVER,...]]
 
@@ -11,7 +13,7 @@ The optional second argument leaves feature families out of the sentence
 model (names of ``classifier.model.training.LEVERS``), as ``classifier train
 --without`` does.
 
-About five minutes on two cores: one 4-fold cross-validation of the sentence
+About six minutes on two cores: one 4-fold cross-validation of the sentence
 model (seed 0), then, per variant, a 4-fold cross-validation of the context
 regressions on those probabilities, for each of two random groupings.
 """
@@ -22,11 +24,11 @@ import sys
 import warnings
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
+from scipy.optimize import minimize
 from sklearn.model_selection import GroupKFold
 
 from classifier.corpus.schema import read_corpus
-from classifier.model.context import FLOOR, SHORT_SENTENCE, document_bounds
+from classifier.model.context import SHORT_SENTENCE, _log_odds, document_bounds, fit_context
 from classifier.model.training import (
     LEVERS,
     THRESHOLD_FOLDS,
@@ -44,64 +46,51 @@ from classifier.taxonomy import SPAN_CATEGORIES
 
 C = 0.1
 GROUPINGS = (7, 8)
+VARIANTS = (("log-odds", "free"), ("log-odds", "bounded"), ("classifier.model.context", "bounded"))
 
 
-def log_odds(probabilities: np.ndarray) -> np.ndarray:
-    clipped = np.clip(probabilities, FLOOR, 1 - FLOOR)
-    return np.log(clipped / (1 - clipped))
-
-
-def shifted(values: np.ndarray, bounds: list[tuple[int, int]], step: int) -> np.ndarray:
-    """Each row's previous (step 1) or next (step -1) row within its document; zero at the edges."""
-    result = np.zeros_like(values)
-    for start, end in bounds:
-        if step == 1:
-            result[start + 1 : end] = values[start : end - 1]
-        else:
-            result[start : end - 1] = values[start + 1 : end]
-    return result
-
-
-def inputs(held_out: np.ndarray, lengths: np.ndarray, bounds: list[tuple[int, int]]) -> dict[str, np.ndarray]:
-    page_max, page_mean = np.zeros_like(held_out), np.zeros_like(held_out)
-    for start, end in bounds:
-        page_max[start:end] = held_out[start:end].max(axis=0)
-        page_mean[start:end] = held_out[start:end].mean(axis=0)
-    before = log_odds(shifted(held_out, bounds, 1))
+def log_odds_layout(probabilities: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The first layout tried: neighbours' log-odds (a missing one has probability 0) and the
+    page's highest and mean probability, then whether the line is short."""
+    previous = np.zeros_like(probabilities)
+    previous[1:] = probabilities[:-1]
+    following = np.zeros_like(probabilities)
+    following[:-1] = probabilities[1:]
     short = (lengths <= SHORT_SENTENCE).astype(float)[:, np.newaxis]
-    return {
-        "own": log_odds(held_out),
-        "before": before,
-        "after": log_odds(shifted(held_out, bounds, -1)),
-        "page_max": page_max,
-        "page_mean": page_mean,
-        "short": short,
-        "short_before": short * before,
-    }
+    page_max = np.broadcast_to(probabilities.max(axis=0), probabilities.shape)
+    page_mean = np.broadcast_to(probabilities.mean(axis=0), probabilities.shape)
+    before = _log_odds(previous)
+    blocks = (_log_odds(probabilities), before, _log_odds(following), page_max, page_mean, short * before)
+    return np.hstack([*blocks, short])
 
 
-def variant_columns(name: str, parts: dict[str, np.ndarray], category: int) -> np.ndarray:
-    own, short = parts["own"], parts["short"]
-    same = [parts[key][:, [category]] for key in ("before", "after", "page_max", "page_mean", "short_before")]
-    if name == "classifier.model.context: own log-odds, short, short x previous":
-        return np.hstack([own, short, parts["short_before"][:, [category]]])
-    if name == "own category's neighbours and page":
-        return np.hstack([own, *same[:4], short, same[4]])
-    if name == "every category's neighbours and page":
-        keys = ("own", "before", "after", "page_max", "page_mean", "short", "short_before")
-        return np.hstack([parts[key] for key in keys])
-    raise ValueError(name)
+def logistic(x: np.ndarray, y: np.ndarray, bounded: bool) -> np.ndarray:
+    """L2-regularised logistic regression (weights, then intercept); with ``bounded``, every
+    weight but the last (whether the line is short) is zero or more."""
+    n_inputs = x.shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        z = x @ w[:-1] + w[-1]
+        residual = 1.0 / (1.0 + np.exp(-z)) - y
+        value = float(np.logaddexp(0.0, z).sum() - y @ z + 0.5 / C * (w[:-1] @ w[:-1]))
+        return value, np.append(x.T @ residual + w[:-1] / C, residual.sum())
+
+    lower = [(0.0, None) if bounded else (None, None)] * (n_inputs - 1)
+    bounds = [*lower, (None, None), (None, None)]
+    return minimize(loss, np.zeros(n_inputs + 1), jac=True, method="L-BFGS-B", bounds=bounds).x
 
 
-def micro_f1(truth: np.ndarray, probabilities: np.ndarray) -> float:
-    chosen = choose_thresholds(truth, probabilities, SPAN_CATEGORIES)
+def flagged(truth: np.ndarray, chosen_on: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
+    """Flags of ``probabilities`` at the thresholds and margin chosen on ``chosen_on``."""
+    chosen = choose_thresholds(truth, chosen_on, SPAN_CATEGORIES)
     thresholds = np.array([chosen[c] for c in SPAN_CATEGORIES])
-    margin = choose_runner_up_margin(truth, probabilities, chosen, SPAN_CATEGORIES)
-    flagged = passing(probabilities, thresholds, margin)
-    tp = int((flagged & (truth == 1)).sum())
-    fp = int((flagged & (truth == 0)).sum())
-    fn = int((~flagged & (truth == 1)).sum())
-    return 2 * tp / (2 * tp + fp + fn)
+    margin = choose_runner_up_margin(truth, chosen_on, chosen, SPAN_CATEGORIES)
+    return passing(probabilities, thresholds, margin)
+
+
+def f1(truth: np.ndarray, flags: np.ndarray) -> float:
+    tp = int((flags & (truth == 1)).sum())
+    return 2 * tp / (int(flags.sum()) + int(truth.sum()))
 
 
 def main(corpus: str = "datasets/corpus.jsonl", without: str = "") -> None:
@@ -120,28 +109,63 @@ def main(corpus: str = "datasets/corpus.jsonl", without: str = "") -> None:
     ) or (None,)
     if held_out is None:
         raise SystemExit("too few documents for cross-validation")
-    print(f"sentence model alone: micro F1 {micro_f1(truth, held_out):.4f}", flush=True)
-    groups_array = np.asarray(groups)
+    print(f"sentence model alone: micro F1 {f1(truth, flagged(truth, held_out, held_out)):.4f}", flush=True)
+    groups_array, lengths_array = np.asarray(groups), np.asarray(lengths)
     bounds = document_bounds(groups_array)
-    parts = inputs(held_out, np.asarray(lengths), bounds)
-    for name in (
-        "classifier.model.context: own log-odds, short, short x previous",
-        "own category's neighbours and page",
-        "every category's neighbours and page",
-    ):
-        scores = []
-        for seed in GROUPINGS:
-            rescored = np.zeros_like(held_out)
-            folds = GroupKFold(THRESHOLD_FOLDS, shuffle=True, random_state=seed)
-            for fit_rows, predict_rows in folds.split(held_out, truth, groups_array):
-                for category in range(truth.shape[1]):
-                    x = variant_columns(name, parts, category)
-                    mean, scale = x[fit_rows].mean(axis=0), x[fit_rows].std(axis=0) + 1e-9
-                    x = (x - mean) / scale
-                    model = LogisticRegression(C=C, max_iter=3000).fit(x[fit_rows], truth[fit_rows, category])
-                    rescored[predict_rows, category] = model.predict_proba(x[predict_rows])[:, 1]
-            scores.append(micro_f1(truth, rescored))
-        print(f"{name}: micro F1 " + ", ".join(f"{s:.4f}" for s in scores), flush=True)
+    for name, signs in VARIANTS:
+        scores = [
+            variant(name, signs, held_out, truth, groups_array, lengths_array, bounds, seed)
+            for seed in GROUPINGS
+        ]
+        print(
+            f"{name} inputs, {signs} signs: micro F1 "
+            + ", ".join(f"{in_context:.4f}" for in_context, _ in scores)
+            + "; each sentence scored on its own: "
+            + ", ".join(f"{alone:.4f}" for _, alone in scores),
+            flush=True,
+        )
+
+
+def variant(
+    name: str,
+    signs: str,
+    held_out: np.ndarray,
+    truth: np.ndarray,
+    groups: np.ndarray,
+    lengths: np.ndarray,
+    bounds: list[tuple[int, int]],
+    seed: int,
+) -> tuple[float, float]:
+    """Micro F1 of one variant's cross-validated probabilities, in context and with each sentence
+    scored as a text of its own (at the thresholds chosen in context)."""
+    rescored, alone = np.zeros_like(held_out), np.zeros_like(held_out)
+    folds = GroupKFold(THRESHOLD_FOLDS, shuffle=True, random_state=seed)
+    if name == "classifier.model.context":
+        for fit_rows, _ in folds.split(held_out, truth, groups):
+            mask = np.zeros(len(truth), dtype=bool)
+            mask[fit_rows] = True
+            model = fit_context([held_out], truth, lengths, groups, C=C, rows=mask)
+            for start, end in bounds:
+                if not mask[start]:
+                    rescored[start:end] = model.predict_proba(held_out[start:end], lengths[start:end])
+                    for row in range(start, end):
+                        alone[row] = model.predict_proba(held_out[row : row + 1], lengths[row : row + 1])[0]
+    else:
+        inputs = np.vstack([log_odds_layout(held_out[s:e], lengths[s:e]) for s, e in bounds])
+        lone = np.vstack(
+            [log_odds_layout(held_out[i : i + 1], lengths[i : i + 1]) for i in range(len(truth))]
+        )
+        for fit_rows, predict_rows in folds.split(held_out, truth, groups):
+            mean, scale = inputs[fit_rows].mean(axis=0), inputs[fit_rows].std(axis=0)
+            scale[scale == 0] = 1.0
+            x, x_alone = (inputs - mean) / scale, (lone - mean) / scale
+            for category in range(truth.shape[1]):
+                w = logistic(x[fit_rows], truth[fit_rows, category].astype(float), signs == "bounded")
+                for source, target in ((x, rescored), (x_alone, alone)):
+                    target[predict_rows, category] = 1 / (
+                        1 + np.exp(-(source[predict_rows] @ w[:-1] + w[-1]))
+                    )
+    return f1(truth, flagged(truth, rescored, rescored)), f1(truth, flagged(truth, rescored, alone))
 
 
 if __name__ == "__main__":

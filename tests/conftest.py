@@ -114,13 +114,13 @@ def tiny_model_dir(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) 
 
 
 @pytest.fixture(scope="session")
-def tiny_context_model_dir(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The tiny model with a context model (:mod:`classifier.model.context`), which training
-    leaves out by default."""
+def tiny_plain_model_dir(tiny_corpus: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The tiny model without a context model (:mod:`classifier.model.context`), as models of
+    earlier releases and ``TrainingConfig(context_model=False)`` are."""
     from classifier.model.training import TrainingConfig, train
 
-    output = tmp_path_factory.mktemp("model") / "tiny_context"
-    train(tiny_corpus, output, config=TrainingConfig(context_model=True))
+    output = tmp_path_factory.mktemp("model") / "tiny_plain"
+    train(tiny_corpus, output, config=TrainingConfig(context_model=False))
     return output
 
 

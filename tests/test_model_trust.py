@@ -387,6 +387,10 @@ CONTEXT_CASES = {
         _arrays(lambda a: a.update(context_coef=a["context_coef"][:, :-1])),
         "'context_coef' should have shape",
     ),
+    "context-of-an-earlier-release": (
+        _arrays(lambda a: a.update(context_coef=a["context_coef"][:, : a["context_coef"].shape[0] + 2])),
+        "inputs of an earlier release; retrain",
+    ),
     "context-nan": (
         _arrays(lambda a: a.update(context_intercept=np.full_like(a["context_intercept"], np.nan))),
         "'context_intercept' holds NaN",
@@ -396,10 +400,10 @@ CONTEXT_CASES = {
 
 @pytest.mark.parametrize(("damage", "detail"), CONTEXT_CASES.values(), ids=CONTEXT_CASES.keys())
 def test_malformed_context_model_under_a_rehashed_card(
-    tiny_context_model_dir: Path, tmp_path: Path, damage: Callable[[Path], None], detail: str
+    tiny_model_dir: Path, tmp_path: Path, damage: Callable[[Path], None], detail: str
 ) -> None:
     copy = tmp_path / "tiny_context"
-    shutil.copytree(tiny_context_model_dir, copy)
+    shutil.copytree(tiny_model_dir, copy)
     damage(copy)
     rehash(copy)
     with pytest.raises(classifier.ModelIntegrityError, match=detail) as raised:

@@ -106,19 +106,29 @@ def test_scoring_weights_are_the_estimators_numbers(tiny_model_dir: Path) -> Non
     np.testing.assert_allclose(
         saved.linear.predict_proba(rows), model.estimator.predict_proba(strings), atol=1e-6
     )
+
+
+def test_a_model_without_a_context_model_reads_and_scores(tiny_plain_model_dir: Path) -> None:
+    # As models of earlier releases, and TrainingConfig(context_model=False), have it.
+    model, _ = load_model(tiny_plain_model_dir, trust=True)
+    saved, _ = load_weights(tiny_plain_model_dir, trust=True)
     assert saved.context is None and model.context is None
+    import classifier
+
+    report = classifier.load(tiny_plain_model_dir, trust=True).score("Our therapy cures autism.")
+    assert {f.category for f in report.flags} <= set(model.categories) | {"missing_disclosure"}
 
 
-def test_a_context_model_is_saved_and_read_back_exactly(tiny_context_model_dir: Path) -> None:
-    model, _ = load_model(tiny_context_model_dir, trust=True)
-    saved, _ = load_weights(tiny_context_model_dir, trust=True)
+def test_a_context_model_is_saved_and_read_back_exactly(tiny_model_dir: Path) -> None:
+    model, _ = load_model(tiny_model_dir, trust=True)
+    saved, _ = load_weights(tiny_model_dir, trust=True)
     assert model.context is not None and saved.context is not None
     np.testing.assert_array_equal(saved.context.coef, model.context.coef)
     np.testing.assert_array_equal(saved.context.intercept, model.context.intercept)
     # Scored in one batch or one at a time, each text is read in its own context.
     import classifier
 
-    scorer = classifier.load(tiny_context_model_dir, trust=True)
+    scorer = classifier.load(tiny_model_dir, trust=True)
     texts = [
         "Our therapy cures autism. No side effects!",
         "Ask your doctor about surgery.",

@@ -326,6 +326,12 @@ class _Archive:
         context = None
         if "context_coef" in self.arrays.files:
             width = feature_count(n_categories)
+            stored = self.arrays["context_coef"].shape
+            if stored == (n_categories, n_categories + 2):
+                raise self.fail(
+                    "its context model has the inputs of an earlier release; retrain the model "
+                    "with `classifier train --output DIR`"
+                )
             context = ContextWeights(
                 coef=np.asarray(self.array("context_coef", "f", (n_categories, width)), dtype=np.float64),
                 intercept=np.asarray(self.array("context_intercept", "f", (n_categories,)), dtype=np.float64),
