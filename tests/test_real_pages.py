@@ -88,12 +88,9 @@ Report problems to the agency's safety reporting programme.
 #: left alone on a regulator's page, the next test). Strict: a fix makes the test fail here.
 KNOWN_ALONE = {
     "prevalence": "a bare percentage with no page around it still reads as an outcome figure",
-    "negated-warning": "alone, the page model calls the sentence promotional, and it scores 0.568 "
-    "for absolute_safety against a threshold of 0.39 (the low end of the F1 plateau)",
-    # The previous bundled model left this sentence alone and flagged the reworded one above at
-    # 0.325 (threshold 0.32): which of the two falls over the threshold moves with each retrain.
-    "regulator-speaking-for-itself": "alone, a regulator's rule still reads as an approval claim: "
-    "0.357 for regulatory_misstatement against a threshold of 0.32",
+    # "negated-warning" and "regulator-speaking-for-itself" were known limitations of the previous
+    # bundled model (0.568 for absolute_safety against 0.39, and 0.357 for
+    # regulatory_misstatement against 0.32); the model with the context model leaves both alone.
 }
 
 ALONE = [
