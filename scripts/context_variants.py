@@ -24,11 +24,16 @@ import sys
 import warnings
 
 import numpy as np
-from scipy.optimize import minimize
 from sklearn.model_selection import GroupKFold
 
 from classifier.corpus.schema import read_corpus
-from classifier.model.context import SHORT_SENTENCE, _log_odds, document_bounds, fit_context
+from classifier.model.context import (
+    SHORT_SENTENCE,
+    _bounded_logistic,
+    _log_odds,
+    document_bounds,
+    fit_context,
+)
 from classifier.model.training import (
     LEVERS,
     THRESHOLD_FOLDS,
@@ -65,19 +70,13 @@ def log_odds_layout(probabilities: np.ndarray, lengths: np.ndarray) -> np.ndarra
 
 
 def logistic(x: np.ndarray, y: np.ndarray, bounded: bool) -> np.ndarray:
-    """L2-regularised logistic regression (weights, then intercept); with ``bounded``, every
-    weight but the last (whether the line is short) is zero or more."""
-    n_inputs = x.shape[1]
-
-    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
-        z = x @ w[:-1] + w[-1]
-        residual = 1.0 / (1.0 + np.exp(-z)) - y
-        value = float(np.logaddexp(0.0, z).sum() - y @ z + 0.5 / C * (w[:-1] @ w[:-1]))
-        return value, np.append(x.T @ residual + w[:-1] / C, residual.sum())
-
-    lower = [(0.0, None) if bounded else (None, None)] * (n_inputs - 1)
-    bounds = [*lower, (None, None), (None, None)]
-    return minimize(loss, np.zeros(n_inputs + 1), jac=True, method="L-BFGS-B", bounds=bounds).x
+    """The context model's regression (weights, then intercept); with ``bounded``, every weight but
+    the last (whether the line is short) is zero or more, as in the module."""
+    free = np.ones(x.shape[1], dtype=bool)
+    if bounded:
+        free[:-1] = False
+    weights, bias = _bounded_logistic(x, y, free, C=C)
+    return np.append(weights, bias)
 
 
 def flagged(truth: np.ndarray, chosen_on: np.ndarray, probabilities: np.ndarray) -> np.ndarray:
